@@ -1,0 +1,14 @@
+/* rill: streaming XML and CSV for C. Includes every public module header. */
+#ifndef RILL_H
+#define RILL_H
+
+#include <rill/alloc.h>
+#include <rill/csv_dialect.h>
+#include <rill/csv_reader.h>
+#include <rill/csv_writer.h>
+#include <rill/error.h>
+#include <rill/export.h>
+#include <rill/io.h>
+#include <rill/version.h>
+
+#endif

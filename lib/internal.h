@@ -1,0 +1,92 @@
+/* Helpers shared between rill's source files: allocation and error filling. */
+#ifndef RILL_INTERNAL_H
+#define RILL_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rill/alloc.h>
+#include <rill/error.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#    define RILL_LIKELY(x)   __builtin_expect(!!(x), 1)
+#    define RILL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#    define RILL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#    define RILL_LIKELY(x)   (x)
+#    define RILL_UNLIKELY(x) (x)
+#    define RILL_PRINTF(f, a)
+#endif
+
+/* Returns `a`, or the default allocator when `a` is NULL. */
+const rill_allocator *rill__allocator_or_default(const rill_allocator *a);
+
+static inline void *
+rill__malloc(const rill_allocator *a, size_t size)
+{
+    return a->malloc_fn(a->ctx, size);
+}
+
+static inline void *
+rill__realloc(const rill_allocator *a, void *p, size_t old_size,
+              size_t new_size)
+{
+    if (p == NULL) {
+        return a->malloc_fn(a->ctx, new_size);
+    }
+    return a->realloc_fn(a->ctx, p, old_size, new_size);
+}
+
+static inline void
+rill__free(const rill_allocator *a, void *p, size_t size)
+{
+    if (p != NULL) {
+        a->free_fn(a->ctx, p, size);
+    }
+}
+
+/* Fills `err` (NULL allowed) with `code`, a position and a printf message.
+ * Returns `code`. */
+rill_status rill__error_set(rill_error *err, rill_status code, uint64_t line,
+                            uint64_t column, uint64_t offset, const char *fmt,
+                            ...) RILL_PRINTF(6, 7);
+
+/* Fills `err` with `code` and the status's own phrase; returns `code`. */
+rill_status rill__error_code(rill_error *err, rill_status code);
+
+/* Copies `src` into `dst` (NULL allowed) and returns src->code. */
+rill_status rill__error_copy(rill_error *dst, const rill_error *src);
+
+/* A growable byte buffer: the scratch space readers and writers reuse. */
+typedef struct rill__buf {
+    char *data;
+    size_t size;
+    size_t cap;
+} rill__buf;
+
+/* Makes room for `extra` more bytes; RILL_E_NOMEM on failure. */
+rill_status rill__buf_reserve(rill__buf *b, const rill_allocator *a,
+                              size_t extra);
+
+static inline rill_status
+rill__buf_append(rill__buf *b, const rill_allocator *a, const void *p,
+                 size_t n)
+{
+    if (b->cap - b->size < n) {
+        rill_status st = rill__buf_reserve(b, a, n);
+        if (st != RILL_OK) {
+            return st;
+        }
+    }
+    if (n > 0) {
+        memcpy(b->data + b->size, p, n);
+    }
+    b->size += n;
+    return RILL_OK;
+}
+
+void rill__buf_clear(rill__buf *b, const rill_allocator *a);
+
+#endif
