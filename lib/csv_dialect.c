@@ -6,8 +6,7 @@
 #include "internal.h"
 
 rill_csv_dialect
-rill_csv_dialect_excel(void)
-{
+rill_csv_dialect_excel(void) {
     rill_csv_dialect d;
     memset(&d, 0, sizeof d);
     d.delimiter = ',';
@@ -22,16 +21,14 @@ rill_csv_dialect_excel(void)
 }
 
 rill_csv_dialect
-rill_csv_dialect_excel_tab(void)
-{
+rill_csv_dialect_excel_tab(void) {
     rill_csv_dialect d = rill_csv_dialect_excel();
     d.delimiter = '\t';
     return d;
 }
 
 rill_csv_dialect
-rill_csv_dialect_unix(void)
-{
+rill_csv_dialect_unix(void) {
     rill_csv_dialect d = rill_csv_dialect_excel();
     d.quoting = RILL_CSV_QUOTE_ALL;
     memcpy(d.lineterminator, "\n", 2);
@@ -40,8 +37,7 @@ rill_csv_dialect_unix(void)
 
 rill_status
 rill_csv_dialect_from_name(const char *name, rill_csv_dialect *out,
-                           rill_error *err)
-{
+                           rill_error *err) {
     if (name == NULL || out == NULL) {
         return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
                                "dialect name and output must not be NULL");
@@ -53,16 +49,14 @@ rill_csv_dialect_from_name(const char *name, rill_csv_dialect *out,
     } else if (strcmp(name, "unix") == 0) {
         *out = rill_csv_dialect_unix();
     } else {
-        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
-                               "unknown dialect");
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0, "unknown dialect");
     }
     return RILL_OK;
 }
 
 /* A dialect character is one ASCII byte; `optional` ones may be NONE. */
 static rill_status
-check_char(const char *name, int c, bool optional, rill_error *err)
-{
+check_char(const char *name, int c, bool optional, rill_error *err) {
     if (optional && c == RILL_CSV_NONE) {
         return RILL_OK;
     }
@@ -76,26 +70,26 @@ check_char(const char *name, int c, bool optional, rill_error *err)
 }
 
 rill_status
-rill_csv_dialect_validate(const rill_csv_dialect *d, rill_error *err)
-{
+rill_csv_dialect_validate(const rill_csv_dialect *d, rill_error *err) {
     if (d == NULL) {
         return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
                                "dialect must not be NULL");
+    }
+    /* Python's order: delimiter, escapechar, quotechar, then quoting. */
+    rill_status st = check_char("delimiter", d->delimiter, false, err);
+    if (st == RILL_OK) {
+        st = check_char("escapechar", d->escapechar, true, err);
+    }
+    if (st == RILL_OK) {
+        st = check_char("quotechar", d->quotechar, true, err);
+    }
+    if (st != RILL_OK) {
+        return st;
     }
     if ((int)d->quoting < RILL_CSV_QUOTE_MINIMAL
         || (int)d->quoting > RILL_CSV_QUOTE_NOTNULL) {
         return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
                                "bad \"quoting\" value");
-    }
-    rill_status st = check_char("delimiter", d->delimiter, false, err);
-    if (st == RILL_OK) {
-        st = check_char("quotechar", d->quotechar, true, err);
-    }
-    if (st == RILL_OK) {
-        st = check_char("escapechar", d->escapechar, true, err);
-    }
-    if (st != RILL_OK) {
-        return st;
     }
     if (d->quoting != RILL_CSV_QUOTE_NONE && d->quotechar == RILL_CSV_NONE) {
         return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,

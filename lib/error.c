@@ -5,8 +5,7 @@
 #include "internal.h"
 
 const char *
-rill_status_name(rill_status status)
-{
+rill_status_name(rill_status status) {
     switch (status) {
     case RILL_OK:
         return "RILL_OK";
@@ -29,8 +28,7 @@ rill_status_name(rill_status status)
 }
 
 const char *
-rill_status_message(rill_status status)
-{
+rill_status_message(rill_status status) {
     switch (status) {
     case RILL_OK:
         return "success";
@@ -53,8 +51,7 @@ rill_status_message(rill_status status)
 }
 
 void
-rill_error_clear(rill_error *err)
-{
+rill_error_clear(rill_error *err) {
     if (err != NULL) {
         memset(err, 0, sizeof *err);
     }
@@ -62,8 +59,7 @@ rill_error_clear(rill_error *err)
 
 rill_status
 rill__error_set(rill_error *err, rill_status code, uint64_t line,
-                uint64_t column, uint64_t offset, const char *fmt, ...)
-{
+                uint64_t column, uint64_t offset, const char *fmt, ...) {
     if (err == NULL) {
         return code;
     }
@@ -79,14 +75,12 @@ rill__error_set(rill_error *err, rill_status code, uint64_t line,
 }
 
 rill_status
-rill__error_code(rill_error *err, rill_status code)
-{
+rill__error_code(rill_error *err, rill_status code) {
     return rill__error_set(err, code, 0, 0, 0, "%s", rill_status_message(code));
 }
 
 rill_status
-rill__error_copy(rill_error *dst, const rill_error *src)
-{
+rill__error_copy(rill_error *dst, const rill_error *src) {
     if (dst != NULL && dst != src) {
         *dst = *src;
     }

@@ -11,8 +11,8 @@
 #include <rill/error.h>
 
 #if defined(__GNUC__) || defined(__clang__)
-#    define RILL_LIKELY(x)   __builtin_expect(!!(x), 1)
-#    define RILL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#    define RILL_LIKELY(x)    __builtin_expect(!!(x), 1)
+#    define RILL_UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #    define RILL_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #    define RILL_LIKELY(x)   (x)
@@ -24,15 +24,13 @@
 const rill_allocator *rill__allocator_or_default(const rill_allocator *a);
 
 static inline void *
-rill__malloc(const rill_allocator *a, size_t size)
-{
+rill__malloc(const rill_allocator *a, size_t size) {
     return a->malloc_fn(a->ctx, size);
 }
 
 static inline void *
 rill__realloc(const rill_allocator *a, void *p, size_t old_size,
-              size_t new_size)
-{
+              size_t new_size) {
     if (p == NULL) {
         return a->malloc_fn(a->ctx, new_size);
     }
@@ -40,8 +38,7 @@ rill__realloc(const rill_allocator *a, void *p, size_t old_size,
 }
 
 static inline void
-rill__free(const rill_allocator *a, void *p, size_t size)
-{
+rill__free(const rill_allocator *a, void *p, size_t size) {
     if (p != NULL) {
         a->free_fn(a->ctx, p, size);
     }
@@ -72,8 +69,7 @@ rill_status rill__buf_reserve(rill__buf *b, const rill_allocator *a,
 
 static inline rill_status
 rill__buf_append(rill__buf *b, const rill_allocator *a, const void *p,
-                 size_t n)
-{
+                 size_t n) {
     if (b->cap - b->size < n) {
         rill_status st = rill__buf_reserve(b, a, n);
         if (st != RILL_OK) {

@@ -2,7 +2,6 @@
 #include <rill/version.h>
 
 const char *
-rill_version(void)
-{
+rill_version(void) {
     return RILL_VERSION_STRING;
 }

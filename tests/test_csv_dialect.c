@@ -185,10 +185,8 @@ Test(csv_dialect, bad_quoting_is_reported_before_missing_quotechar) {
 }
 
 /* quoting=99, delimiter='ab': Python parses the characters before it checks
- * quoting, so it reports the delimiter. rill checks quoting first.
- * Disabled until lib/csv_dialect.c checks characters first. */
-Test(csv_dialect, bad_delimiter_is_reported_before_bad_quoting,
-     .disabled = true) {
+ * quoting, so it reports the delimiter. */
+Test(csv_dialect, bad_delimiter_is_reported_before_bad_quoting) {
     rill_csv_dialect d = rill_csv_dialect_excel();
     d.quoting = (rill_csv_quoting)99;
     d.delimiter = 200;

@@ -14,8 +14,7 @@ rill_header_cpp_link(void) {
         reinterpret_cast<void (*)(void)>(&rill_csv_writer_free),
     };
     rill_csv_dialect d = rill_csv_dialect_excel();
-    bool ok = rill_version() != nullptr
-              && rill_status_name(RILL_OK) != nullptr
+    bool ok = rill_version() != nullptr && rill_status_name(RILL_OK) != nullptr
               && rill_allocator_default() != nullptr && d.delimiter == ','
               && frees[0] != nullptr && frees[3] != nullptr;
     return ok ? 1 : 0;

@@ -7,19 +7,16 @@
 #include <unistd.h>
 
 static bool
-should_fail(test_alloc *ta)
-{
+should_fail(test_alloc *ta) {
     ta->calls++;
     if (ta->fail_at == 0) {
         return false;
     }
-    return ta->fail_after ? ta->calls >= ta->fail_at
-                          : ta->calls == ta->fail_at;
+    return ta->fail_after ? ta->calls >= ta->fail_at : ta->calls == ta->fail_at;
 }
 
 static void *
-ta_malloc(void *ctx, size_t size)
-{
+ta_malloc(void *ctx, size_t size) {
     test_alloc *ta = ctx;
     if (should_fail(ta)) {
         return NULL;
@@ -36,8 +33,7 @@ ta_malloc(void *ctx, size_t size)
 }
 
 static void *
-ta_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
+ta_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size) {
     test_alloc *ta = ctx;
     if (should_fail(ta)) {
         return NULL;
@@ -53,8 +49,7 @@ ta_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
 }
 
 static void
-ta_free(void *ctx, void *ptr, size_t size)
-{
+ta_free(void *ctx, void *ptr, size_t size) {
     test_alloc *ta = ctx;
     ta->live_blocks--;
     ta->live_bytes -= size;
@@ -62,8 +57,7 @@ ta_free(void *ctx, void *ptr, size_t size)
 }
 
 void
-test_alloc_init(test_alloc *ta, size_t fail_at)
-{
+test_alloc_init(test_alloc *ta, size_t fail_at) {
     memset(ta, 0, sizeof *ta);
     ta->allocator.malloc_fn = ta_malloc;
     ta->allocator.realloc_fn = ta_realloc;
@@ -73,8 +67,7 @@ test_alloc_init(test_alloc *ta, size_t fail_at)
 }
 
 ptrdiff_t
-test_chunks_read(void *ctx, void *buffer, size_t capacity)
-{
+test_chunks_read(void *ctx, void *buffer, size_t capacity) {
     test_chunks *c = ctx;
     size_t n = c->size - c->pos;
     if (n > c->chunk) {
@@ -93,8 +86,7 @@ const size_t test_chunk_sizes_count =
     sizeof test_chunk_sizes / sizeof test_chunk_sizes[0];
 
 char *
-test_temp_file(const void *data, size_t size)
-{
+test_temp_file(const void *data, size_t size) {
     char tmpl[] = "/tmp/rill-test-XXXXXX";
     int fd = mkstemp(tmpl);
     if (fd < 0) {
@@ -115,8 +107,7 @@ test_temp_file(const void *data, size_t size)
 }
 
 char *
-test_read_file(const char *path, size_t *size)
-{
+test_read_file(const char *path, size_t *size) {
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
         return NULL;
