@@ -68,6 +68,10 @@ struct rill_csv_reader {
     size_t foff; /* its scratch offset once copied */
     bool fcopy;
     bool fquoted;
+    size_t fcounted;   /* bytes of the field whose characters are */
+    uint64_t fchars;   /* counted: the last one may still be growing */
+    size_t frun;       /* its last bytes that are the input's own, */
+    uint64_t frun_end; /* ending at this input offset */
 
     rill_csv_field *fields;
     size_t nfields, capfields;
@@ -86,14 +90,56 @@ offset_of(const rill_csv_reader *r, const char *p) {
     return r->blk_off + (uint64_t)(p - r->blk);
 }
 
-/* Characters (UTF-8 lead bytes) in [p, q). */
+/* Length of the valid UTF-8 sequence at `p` (at most `n` bytes), or 0
+ * when it is not one; `*bad` then gets the length of its maximal valid
+ * prefix, which Python's decoder replaces by one U+FFFD. */
+static size_t
+utf8_sequence(const unsigned char *p, size_t n, size_t *bad) {
+    unsigned char c = p[0];
+    size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c == 0xE0) {
+        lo = 0xA0;
+    } else if (c == 0xED) {
+        hi = 0x9F;
+    } else if (c == 0xF0) {
+        lo = 0x90;
+    } else if (c == 0xF4) {
+        hi = 0x8F;
+    }
+    *bad = 1;
+    if (c < 0xC2 || c > 0xF4) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if (i >= n || p[i] < (i == 1 ? lo : 0x80)
+            || p[i] > (i == 1 ? hi : 0xBF)) {
+            *bad = i;
+            return 0;
+        }
+    }
+    return len;
+}
+
+/* Characters in [p, q) counted by their first bytes: right for valid
+ * UTF-8 even when a block boundary splits a character (columns). */
 static uint64_t
-count_chars(const char *p, const char *q) {
+count_leads(const char *p, const char *q) {
     uint64_t n = 0;
     for (; p < q; p++) {
         n += ((unsigned char)*p & 0xC0) != 0x80;
     }
     return n;
+}
+
+/* Bytes of the character at `u` as Python's decoder reads it. */
+static inline size_t
+char_len(const unsigned char *u, const unsigned char *end) {
+    if (*u < 0x80) {
+        return 1;
+    }
+    size_t bad, len = utf8_sequence(u, (size_t)(end - u), &bad);
+    return len != 0 ? len : bad;
 }
 
 /* The first byte of the current line that lies in the current block. */
@@ -117,7 +163,7 @@ fail_at(rill_csv_reader *r, rill_status code, const char *p, const char *fmt,
     e->line = r->lines;
     if (p != NULL && r->blk != NULL) {
         e->offset = offset_of(r, p);
-        e->column = r->line_chars + count_chars(line_start_in_block(r), p) + 1;
+        e->column = r->line_chars + count_leads(line_start_in_block(r), p) + 1;
     } else {
         e->offset = r->blk_off + (uint64_t)(r->end - r->blk);
         e->column = 0;
@@ -163,6 +209,8 @@ python_repr(const char *s, size_t n, char *out, size_t cap) {
 
 /* MARK: Fields */
 
+static rill_status check_copied_run(rill_csv_reader *r);
+
 /* Moves the field being read from the block into scratch. */
 static rill_status
 field_to_scratch(rill_csv_reader *r) {
@@ -173,7 +221,16 @@ field_to_scratch(rill_csv_reader *r) {
     }
     r->foff = off;
     r->fcopy = true;
-    return RILL_OK;
+    r->frun = 0;
+    r->frun_end = UINT64_MAX;
+    if (r->flen == 0) {
+        return RILL_OK; /* fstart is not set for an empty field */
+    }
+    r->frun = r->flen;
+    r->frun_end = offset_of(r, r->fstart + r->flen);
+    /* While in the block the field was not checked: it may be past the
+     * limit already, and its bytes are still the input's. */
+    return check_copied_run(r);
 }
 
 /* Adds the bytes [p, q) of the block to the field, without copying when
@@ -199,7 +256,10 @@ field_extend(rill_csv_reader *r, const char *p, const char *q) {
         return fail_nomem(r);
     }
     r->flen += (size_t)(q - p);
-    return RILL_OK;
+    uint64_t at = offset_of(r, p);
+    r->frun = at == r->frun_end ? r->frun + (size_t)(q - p) : (size_t)(q - p);
+    r->frun_end = at + (uint64_t)(q - p);
+    return check_copied_run(r);
 }
 
 /* Adds a byte that is not in the block (an escaped end of line). */
@@ -212,7 +272,9 @@ field_add_synthetic(rill_csv_reader *r, char c) {
         return fail_nomem(r);
     }
     r->flen++;
-    return RILL_OK;
+    r->frun = 0; /* this byte is not in the input */
+    r->frun_end = UINT64_MAX;
+    return check_copied_run(r);
 }
 
 static const char *
@@ -220,18 +282,106 @@ field_data(const rill_csv_reader *r) {
     return r->fcopy ? r->scratch.data + r->foff : r->fstart;
 }
 
+/* Byte index in `d` of the character after the first `chars`. */
+static size_t
+skip_chars(const char *d, size_t n, uint64_t chars) {
+    const unsigned char *u = (const unsigned char *)d, *end = u + n;
+    for (uint64_t k = 0; k < chars && u < end; k++) {
+        u += char_len(u, end);
+    }
+    return (size_t)(u - (const unsigned char *)d);
+}
+
+/* How many lines began after byte `at` of the field `d`, whose last
+ * `run` bytes are the input's own and end at input offset `end_off`: the
+ * line breaks after `at` that more of the field follows, and a break
+ * ending the field when the reader has since started a later line. */
+static uint64_t
+lines_after(const rill_csv_reader *r, const char *d, size_t at, size_t run,
+            uint64_t end_off) {
+    size_t n = r->flen, from = n - run > at ? n - run : at;
+    uint64_t later = 0;
+    for (size_t i = from; i + 1 < n; i++) {
+        later += d[i] == '\n' || (d[i] == '\r' && d[i + 1] != '\n');
+    }
+    bool last_breaks =
+        run > 0 && n > from && (d[n - 1] == '\n' || d[n - 1] == '\r');
+    return later + (last_breaks && r->line_has_bytes && end_off <= r->line_off);
+}
+
+/* Python raises the limit error on the line where the field's character
+ * number limit+1 arrived: the current line less the lines begun after it,
+ * counted in the field's last bytes that are the input's own (all of a
+ * field still in the block; escapes and doubled quotes end such a run).
+ * Python has no column for it: rill gives the offset, and column 0. */
+static rill_status
+field_limit_error(rill_csv_reader *r) {
+    const char *d = field_data(r);
+    size_t run = r->flen;
+    uint64_t end_off = UINT64_MAX;
+    if (r->fcopy) {
+        run = r->frun;
+        end_off = r->frun_end;
+    } else if (r->blk != NULL) {
+        end_off = offset_of(r, r->fstart + r->flen);
+    }
+    size_t at = skip_chars(d, r->flen, r->field_limit);
+    uint64_t later = lines_after(r, d, at, run, end_off);
+    fail_at(r, RILL_E_LIMIT, NULL, "field larger than field limit (%zu)",
+            r->field_limit);
+    r->err.line = r->lines > later ? r->lines - later : 1;
+    r->lines = r->err.line; /* Python stopped reading there */
+    r->err.column = 0;
+    if (end_off != UINT64_MAX && r->flen - at <= run) {
+        r->err.offset = end_off - (r->flen - at);
+    }
+    return r->status;
+}
+
+/* The field's characters as Python counts them, counted on from where the
+ * last call stopped (so a field checked as it grows costs linear time);
+ * a last sequence that is still incomplete is counted but not passed. */
+static uint64_t
+field_chars(rill_csv_reader *r) {
+    const unsigned char *d = (const unsigned char *)field_data(r);
+    const unsigned char *u = d + r->fcounted, *end = d + r->flen;
+    uint64_t n = r->fchars;
+    while (u < end) {
+        size_t bad, len = 1;
+        if (*u >= 0x80
+            && (len = utf8_sequence(u, (size_t)(end - u), &bad)) == 0) {
+            len = bad;
+            if (u + len == end) {
+                break; /* perhaps the rest has not arrived yet */
+            }
+        }
+        u += len;
+        n++;
+    }
+    r->fcounted = (size_t)(u - d);
+    r->fchars = n;
+    return n + (u < end);
+}
+
 /* Python counts the limit in characters: bytes bound them from above. */
 static rill_status
 check_field_limit(rill_csv_reader *r, const char *p) {
+    (void)p;
     if (RILL_LIKELY(r->flen <= r->field_limit)) {
         return RILL_OK;
     }
-    const char *d = field_data(r);
-    if (count_chars(d, d + r->flen) <= r->field_limit) {
+    if (field_chars(r) <= r->field_limit) {
         return RILL_OK;
     }
-    return fail_at(r, RILL_E_LIMIT, p, "field larger than field limit (%zu)",
-                   r->field_limit);
+    return field_limit_error(r);
+}
+
+/* A copied field is checked as it grows, so that the error comes with the
+ * line on which the limit was passed, as in Python, even when escapes
+ * mean its bytes are no longer the input's. */
+static rill_status
+check_copied_run(rill_csv_reader *r) {
+    return check_field_limit(r, NULL);
 }
 
 /* Types an unquoted field as Python's reader does under `quoting`. */
@@ -315,6 +465,8 @@ save_field(rill_csv_reader *r, const char *p) {
     r->flen = 0;
     r->fcopy = false;
     r->fquoted = false;
+    r->fcounted = 0;
+    r->fchars = 0;
     return RILL_OK;
 }
 
@@ -505,6 +657,8 @@ reset_record(rill_csv_reader *r) {
     r->flen = 0;
     r->fcopy = false;
     r->fquoted = false;
+    r->fcounted = 0;
+    r->fchars = 0;
 }
 
 /* Copies what the unfinished record holds in the block into scratch, so
@@ -548,7 +702,7 @@ leave_block(rill_csv_reader *r) {
         return RILL_OK;
     }
     if (r->line_has_bytes) {
-        r->line_chars += count_chars(line_start_in_block(r), r->end);
+        r->line_chars += count_leads(line_start_in_block(r), r->end);
     }
     rill_status st = detach_record(r);
     r->blk_off += (uint64_t)(r->end - r->blk);
@@ -970,8 +1124,10 @@ reader_create(const rill_csv_dialect *dialect,
     r->quote = dialect->quoting == RILL_CSV_QUOTE_NONE ? RILL_CSV_NONE
                                                        : dialect->quotechar;
     r->esc = dialect->escapechar;
-    r->field_limit = opts && opts->field_size_limit ? opts->field_size_limit
-                                                    : RILL_CSV_FIELD_SIZE_LIMIT;
+    size_t limit = opts ? opts->field_size_limit : 0;
+    r->field_limit = limit == RILL_CSV_FIELD_SIZE_ZERO ? 0
+                     : limit != 0                      ? limit
+                                  : RILL_CSV_FIELD_SIZE_LIMIT;
     r->max_fields = opts ? opts->max_fields : 0;
     r->fast = r->max_fields == 0 && distinct_specials(r)
               && (dialect->quoting == RILL_CSV_QUOTE_MINIMAL

@@ -187,17 +187,21 @@ static void
 check_all_ways(const char *data, size_t size, const rill_csv_dialect *d,
                const rill_csv_reader_options *opts, const char *want) {
     char *got = read_pull(data, size, d, opts, 0);
-    cr_expect_str_eq(got, want, "memory source, input \"%s\"\ngot:  %s\nwant: %s", data, got, want);
+    cr_expect_str_eq(got, want,
+                     "memory source, input \"%s\"\ngot:  %s\nwant: %s", data,
+                     got, want);
     free(got);
     for (size_t i = 0; i < test_chunk_sizes_count; i++) {
         size_t chunk = test_chunk_sizes[i];
         got = read_pull(data, size, d, opts, chunk);
-        cr_expect_str_eq(got, want, "pull, chunk %zu, input \"%s\"\ngot:  %s\nwant: %s", chunk,
-                         data, got, want);
+        cr_expect_str_eq(got, want,
+                         "pull, chunk %zu, input \"%s\"\ngot:  %s\nwant: %s",
+                         chunk, data, got, want);
         free(got);
         got = read_push(data, size, d, opts, chunk);
-        cr_expect_str_eq(got, want, "push, chunk %zu, input \"%s\"\ngot:  %s\nwant: %s", chunk,
-                         data, got, want);
+        cr_expect_str_eq(got, want,
+                         "push, chunk %zu, input \"%s\"\ngot:  %s\nwant: %s",
+                         chunk, data, got, want);
         free(got);
     }
 }
@@ -510,8 +514,7 @@ Test(csv_reader, every_allocation_failure_is_clean) {
 
 /* Whole-buffer reads take the SIMD path on long runs; one-byte blocks
  * never do. Random inputs over the bytes that matter must read the same. */
-Test(csv_reader, fast_paths_agree_with_byte_at_a_time)
-{
+Test(csv_reader, fast_paths_agree_with_byte_at_a_time) {
     static const char alphabet[] = "ab1,,,\"\n\r \\;'";
     unsigned seed = 12345;
     char data[3000];
@@ -544,4 +547,51 @@ Test(csv_reader, fast_paths_agree_with_byte_at_a_time)
         free(whole);
         free(bytes);
     }
+}
+
+/* Python raises the limit error on the line where the field grew past the
+ * limit, not where the reader noticed: csv_diff found line 3 for 2. */
+Test(csv_reader, field_limit_error_names_the_line_it_happened_on) {
+    const char *data = "a\n\"12345678901234567890\n1\",1\n";
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {0};
+    o.field_size_limit = 13;
+    for (size_t i = 0; i < test_chunk_sizes_count; i++) {
+        test_chunks tc = {data, strlen(data), 0, test_chunk_sizes[i]};
+        rill_io_options io = {NULL, test_chunk_sizes[i]};
+        rill_source *src;
+        cr_assert_eq(
+            rill_source_new_callback(test_chunks_read, &tc, &io, &src, NULL),
+            RILL_OK);
+        rill_csv_reader *r;
+        cr_assert_eq(rill_csv_reader_new(src, &d, &o, &r, NULL), RILL_OK);
+        rill_csv_record rec;
+        cr_assert_eq(rill_csv_reader_next(r, &rec), RILL_OK);
+        cr_assert_eq(rill_csv_reader_next(r, &rec), RILL_E_LIMIT);
+        cr_expect_eq(rill_csv_reader_error(r)->line, 2, "chunk %zu: line %llu",
+                     test_chunk_sizes[i],
+                     (unsigned long long)rill_csv_reader_error(r)->line);
+        rill_csv_reader_free(r);
+        rill_source_free(src);
+    }
+}
+
+/* Python decodes with errors='replace' before it counts: each invalid
+ * byte sequence is one character. */
+Test(csv_reader, field_limit_counts_invalid_utf8_as_python_decodes_it) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {0};
+    o.field_size_limit = 2;
+    check_all_ways("\x80\x82\xac\n", 4, &d, &o,
+                   "!ERR field larger than field limit (2)\n");
+    check_all_ways("\xe2\x82\xac\xe2\x82\n", 6, &d, &o,
+                   "[\"\xe2\x82\xac\xe2\x82\"]\n");
+}
+
+Test(csv_reader, field_size_zero_allows_only_empty_fields) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {0};
+    o.field_size_limit = RILL_CSV_FIELD_SIZE_ZERO;
+    check_all_ways(",\"\"\n\na\n", 7, &d, &o,
+                   "[\"\",\"\"]\n[]\n!ERR field larger than field limit (0)\n");
 }

@@ -27,6 +27,9 @@ typedef enum rill_csv_type {
     RILL_CSV_NULL = 1,   /* no value */
     RILL_CSV_FLOAT = 2,  /* `number` (Python float) */
     RILL_CSV_INT = 3,    /* `integer` (Python int); written, never read */
+    /* a number given as its text in `data`, `size` (an int beyond int64, a
+     * decimal), written as is and quoted as a number; written, never read */
+    RILL_CSV_NUMBER = 4,
 } rill_csv_type;
 
 /**
@@ -64,11 +67,19 @@ typedef struct rill_csv_record {
 /** Python's default csv.field_size_limit(). */
 #define RILL_CSV_FIELD_SIZE_LIMIT 131072
 
+/**
+ * The field_size_limit option meaning a limit of zero characters, Python's
+ * csv.field_size_limit(0): only empty fields can be read. (The option's
+ * own 0 means the default.)
+ */
+#define RILL_CSV_FIELD_SIZE_ZERO SIZE_MAX
+
 /** Reader options: all zero (or NULL) means the defaults. */
 typedef struct rill_csv_reader_options {
     const rill_allocator *allocator; /* NULL: libc */
-    /* the largest field, in characters as Python counts them
-     * (0: RILL_CSV_FIELD_SIZE_LIMIT) */
+    /* the largest field, in characters as Python counts them after
+     * decoding UTF-8 with errors='replace' (0: RILL_CSV_FIELD_SIZE_LIMIT,
+     * RILL_CSV_FIELD_SIZE_ZERO: zero) */
     size_t field_size_limit;
     /* the most fields one record may have (0: no limit) */
     size_t max_fields;
