@@ -115,7 +115,7 @@ classify(char *s, size_t n, special *sp) {
     }
     int kind = json_number_kind(s, n);
     if (kind == 1) {
-        sp->type = RILL_CSV_STRING;
+        sp->type = RILL_CSV_NUMBER; /* Python's int has no bound */
         return int_overflows(s, n);
     }
     if (kind != 2) {
@@ -217,7 +217,7 @@ line_state_clear(line_state *ls) {
  * the placeholders met so far. */
 static const char *
 to_field(const line_state *ls, const json_t *v, size_t *next, const char *line,
-         rill_csv_quoting quoting, rill_csv_field *f) {
+         rill_csv_field *f) {
     memset(f, 0, sizeof *f);
     if (json_is_string(v)) {
         f->type = RILL_CSV_STRING;
@@ -237,13 +237,6 @@ to_field(const line_state *ls, const json_t *v, size_t *next, const char *line,
         f->number = sp->number;
         f->data = line + sp->offset;
         f->size = sp->size;
-        /* A big integer is written as its digits, which only these two
-         * modes would quote as a string. */
-        if (sp->type == RILL_CSV_STRING
-            && (quoting == RILL_CSV_QUOTE_NONNUMERIC
-                || quoting == RILL_CSV_QUOTE_STRINGS)) {
-            return "integer too large to write as a number";
-        }
     } else {
         return "expected a string, number or null";
     }
@@ -281,8 +274,8 @@ write_array(const cli *c, line_state *ls, rill_csv_writer *w,
     }
     size_t next = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *why = to_field(ls, json_array_get(root, i), &next, line,
-                                   c->out.quoting, &ls->fields[i]);
+        const char *why =
+            to_field(ls, json_array_get(root, i), &next, line, &ls->fields[i]);
         if (why != NULL) {
             char msg[128];
             snprintf(msg, sizeof msg, "element %zu: %s", i + 1, why);

@@ -164,6 +164,9 @@ room(rill_csv_writer *w, size_t n) {
 /* Appends `n` bytes; room() must have been made for them. */
 static inline void
 put(rill_csv_writer *w, const void *p, size_t n) {
+    if (n == 0) {
+        return; /* the record buffer may not exist yet */
+    }
     memcpy(w->rec.data + w->rec.size, p, n);
     w->rec.size += n;
 }
@@ -337,7 +340,7 @@ quoted_by_mode(rill_csv_quoting q, rill_csv_type t) {
     case RILL_CSV_QUOTE_ALL:
         return true;
     case RILL_CSV_QUOTE_NONNUMERIC:
-        return t != RILL_CSV_FLOAT && t != RILL_CSV_INT;
+        return t != RILL_CSV_FLOAT && t != RILL_CSV_INT && t != RILL_CSV_NUMBER;
     case RILL_CSV_QUOTE_STRINGS:
         return t == RILL_CSV_STRING;
     case RILL_CSV_QUOTE_NOTNULL:
@@ -355,6 +358,7 @@ put_field(rill_csv_writer *w, const rill_csv_field *f) {
     size_t n;
     switch (f->type) {
     case RILL_CSV_STRING:
+    case RILL_CSV_NUMBER:
         if (f->data == NULL && f->size > 0) {
             return rill__error_set(&w->error, RILL_E_INVALID, 0, 0, 0,
                                    "field data is NULL but size is %zu",

@@ -459,6 +459,25 @@ Test(csv_writer, floats_as_python_str) {
     check_row(&d, row, 4, "1.5,2.25,-0.0,3.0\r\n", NULL);
 }
 
+/* A number given as text (a Python int beyond int64) is written as is and
+ * quoted as a number: csv.writer(quoting=...).writerow([2**64, 'x']). */
+Test(csv_writer, number_text_is_quoted_as_a_number) {
+    rill_csv_field row[2] = {{0}, {0}};
+    row[0].type = RILL_CSV_NUMBER;
+    row[0].data = "18446744073709551616";
+    row[0].size = 20;
+    row[1].type = RILL_CSV_STRING;
+    row[1].data = "x";
+    row[1].size = 1;
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    d.quoting = RILL_CSV_QUOTE_NONNUMERIC;
+    check_row(&d, row, 2, "18446744073709551616,\"x\"\r\n", NULL);
+    d.quoting = RILL_CSV_QUOTE_STRINGS;
+    check_row(&d, row, 2, "18446744073709551616,\"x\"\r\n", NULL);
+    d.quoting = RILL_CSV_QUOTE_ALL;
+    check_row(&d, row, 2, "\"18446744073709551616\",\"x\"\r\n", NULL);
+}
+
 /* MARK: Special bytes */
 
 Test(csv_writer, non_ascii_lineterminator_matches_characters) {

@@ -290,14 +290,15 @@ parse_size(const cli *c, const char *v, size_t *out) {
     char *end;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
-    if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n == 0
-        || n > SIZE_MAX) {
+    if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0
+        || n >= SIZE_MAX) {
         return cli_usage_error(c,
-                               "--field-size-limit: '%s' is not a positive"
-                               " integer",
+                               "--field-size-limit: '%s' is not a"
+                               " non-negative integer",
                                v);
     }
-    *out = (size_t)n;
+    /* Python's field_size_limit(0) allows only empty fields. */
+    *out = n == 0 ? RILL_CSV_FIELD_SIZE_ZERO : (size_t)n;
     return CLI_CONTINUE;
 }
 
