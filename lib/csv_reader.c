@@ -72,6 +72,7 @@ struct rill_csv_reader {
     uint64_t fchars;   /* counted: the last one may still be growing */
     size_t frun;       /* its last bytes that are the input's own, */
     uint64_t frun_end; /* ending at this input offset */
+    uint64_t eol_off;  /* where the last EOL happened in the input */
 
     rill_csv_field *fields;
     size_t nfields, capfields;
@@ -272,8 +273,8 @@ field_add_synthetic(rill_csv_reader *r, char c) {
         return fail_nomem(r);
     }
     r->flen++;
-    r->frun = 0; /* this byte is not in the input */
-    r->frun_end = UINT64_MAX;
+    r->frun = 0; /* this byte is not in the input: it stands for an EOL */
+    r->frun_end = r->eol_off;
     return check_copied_run(r);
 }
 
@@ -334,6 +335,8 @@ field_limit_error(rill_csv_reader *r) {
     r->err.column = 0;
     if (end_off != UINT64_MAX && r->flen - at <= run) {
         r->err.offset = end_off - (r->flen - at);
+    } else if (r->fcopy && r->frun == 0 && at + 1 == r->flen) {
+        r->err.offset = r->frun_end; /* an escaped EOL passed the limit */
     }
     return r->status;
 }
@@ -609,6 +612,8 @@ step(rill_csv_reader *r, int c, const char *p) {
 /* Python's EOL after a line; returns 1 when it completes a record. */
 static int
 end_of_line(rill_csv_reader *r, const char *next) {
+    r->eol_off = next != NULL ? offset_of(r, next)
+                              : r->blk_off + (uint64_t)(r->end - r->blk);
     if (step(r, EOL, NULL) != RILL_OK) {
         return -1;
     }
