@@ -210,7 +210,10 @@ python_repr(const char *s, size_t n, char *out, size_t cap) {
 
 /* MARK: Fields */
 
-static rill_status check_copied_run(rill_csv_reader *r);
+/* A copied field is checked as it grows, so that the error comes with the
+ * line on which the limit was passed, as in Python, even when escapes mean
+ * its bytes are no longer the input's. */
+static rill_status check_field_limit(rill_csv_reader *r);
 
 /* Moves the field being read from the block into scratch. */
 static rill_status
@@ -231,7 +234,7 @@ field_to_scratch(rill_csv_reader *r) {
     r->frun_end = offset_of(r, r->fstart + r->flen);
     /* While in the block the field was not checked: it may be past the
      * limit already, and its bytes are still the input's. */
-    return check_copied_run(r);
+    return check_field_limit(r);
 }
 
 /* Adds the bytes [p, q) of the block to the field, without copying when
@@ -260,7 +263,7 @@ field_extend(rill_csv_reader *r, const char *p, const char *q) {
     uint64_t at = offset_of(r, p);
     r->frun = at == r->frun_end ? r->frun + (size_t)(q - p) : (size_t)(q - p);
     r->frun_end = at + (uint64_t)(q - p);
-    return check_copied_run(r);
+    return check_field_limit(r);
 }
 
 /* Adds a byte that is not in the block (an escaped end of line). */
@@ -275,7 +278,7 @@ field_add_synthetic(rill_csv_reader *r, char c) {
     r->flen++;
     r->frun = 0; /* this byte is not in the input: it stands for an EOL */
     r->frun_end = r->eol_off;
-    return check_copied_run(r);
+    return check_field_limit(r);
 }
 
 static const char *
@@ -368,8 +371,7 @@ field_chars(rill_csv_reader *r) {
 
 /* Python counts the limit in characters: bytes bound them from above. */
 static rill_status
-check_field_limit(rill_csv_reader *r, const char *p) {
-    (void)p;
+check_field_limit(rill_csv_reader *r) {
     if (RILL_LIKELY(r->flen <= r->field_limit)) {
         return RILL_OK;
     }
@@ -377,14 +379,6 @@ check_field_limit(rill_csv_reader *r, const char *p) {
         return RILL_OK;
     }
     return field_limit_error(r);
-}
-
-/* A copied field is checked as it grows, so that the error comes with the
- * line on which the limit was passed, as in Python, even when escapes
- * mean its bytes are no longer the input's. */
-static rill_status
-check_copied_run(rill_csv_reader *r) {
-    return check_field_limit(r, NULL);
 }
 
 /* Types an unquoted field as Python's reader does under `quoting`. */
@@ -441,7 +435,7 @@ grow_fields(rill_csv_reader *r, size_t need) {
 /* Ends the field being read and adds it to the record (parse_save_field). */
 static rill_status
 save_field(rill_csv_reader *r, const char *p) {
-    if (check_field_limit(r, p) != RILL_OK) {
+    if (check_field_limit(r) != RILL_OK) {
         return r->status;
     }
     if (RILL_UNLIKELY(r->nfields == r->capfields || !r->fast)) {
@@ -542,7 +536,7 @@ step_quote_in_quoted(rill_csv_reader *r, int c, const char *p) {
         r->state = IN_FIELD;
         return add_char(r, c, p);
     }
-    if (check_field_limit(r, p) != RILL_OK) {
+    if (check_field_limit(r) != RILL_OK) {
         return r->status;
     }
     return fail_at(r, RILL_E_SYNTAX, p, "'%c' expected after '%c'", r->delim,
@@ -697,7 +691,7 @@ detach_record(rill_csv_reader *r) {
         r->scratch.size += r->flen;
         r->foff = off;
     }
-    return check_field_limit(r, r->end);
+    return check_field_limit(r);
 }
 
 /* Called before the block goes away: keeps positions and the record. */
@@ -1051,7 +1045,7 @@ finish_input(rill_csv_reader *r) {
     if (r->flen == 0 && r->state != IN_QUOTED_FIELD) {
         return 0;
     }
-    if (check_field_limit(r, NULL) != RILL_OK) {
+    if (check_field_limit(r) != RILL_OK) {
         return -1;
     }
     if (r->dialect.strict) {
