@@ -395,6 +395,9 @@ put_plain_strings(rill_csv_writer *w, const rill_csv_field *fields,
                   size_t count, size_t *taken) {
     size_t need = 0;
     *taken = 0;
+    if (count == 0) {
+        return RILL_OK; /* the record buffer may not exist yet */
+    }
     for (size_t i = 0; i < count; i++) {
         need += fields[i].size + 3; /* delimiter and two quotes at most */
     }
