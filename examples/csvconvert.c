@@ -64,20 +64,5 @@ main(int argc, char **argv) {
     cli_init(&c, "csvconvert",
              "[DIALECT OPTIONS] [OUTPUT DIALECT OPTIONS] [FILE]",
              "re-dialect a CSV stream", CLI_OUT_DIALECT);
-    int status = cli_parse(&c, argc, argv);
-    if (status != CLI_CONTINUE) {
-        return status;
-    }
-    cli_input in;
-    if (cli_input_open(&c, &in) != CLI_EXIT_OK) {
-        return CLI_EXIT_DATA;
-    }
-    rill_sink *out;
-    status = cli_output_open(&c, &out);
-    if (status == CLI_EXIT_OK) {
-        status = run(&c, in.src, out);
-        status = cli_output_close(&c, out, status);
-    }
-    cli_input_close(&in);
-    return status;
+    return cli_main(&c, argc, argv, run);
 }

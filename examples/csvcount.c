@@ -67,20 +67,5 @@ main(int argc, char **argv) {
     cli c;
     cli_init(&c, "csvcount", "[DIALECT OPTIONS] [FILE]",
              "count the records and fields of a CSV file", 0);
-    int status = cli_parse(&c, argc, argv);
-    if (status != CLI_CONTINUE) {
-        return status;
-    }
-    cli_input in;
-    if (cli_input_open(&c, &in) != CLI_EXIT_OK) {
-        return CLI_EXIT_DATA;
-    }
-    rill_sink *out;
-    status = cli_output_open(&c, &out);
-    if (status == CLI_EXIT_OK) {
-        status = run(&c, in.src, out);
-        status = cli_output_close(&c, out, status);
-    }
-    cli_input_close(&in);
-    return status;
+    return cli_main(&c, argc, argv, run);
 }

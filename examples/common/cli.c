@@ -561,3 +561,23 @@ cli_output_close(const cli *c, rill_sink *s, int status) {
     }
     return status;
 }
+
+int
+cli_main(cli *c, int argc, char **argv, cli_run_fn run) {
+    int status = cli_parse(c, argc, argv);
+    if (status != CLI_CONTINUE) {
+        return status;
+    }
+    cli_input in;
+    if (cli_input_open(c, &in) != CLI_EXIT_OK) {
+        return CLI_EXIT_DATA;
+    }
+    rill_sink *out;
+    status = cli_output_open(c, &out);
+    if (status == CLI_EXIT_OK) {
+        status = run(c, in.src, out);
+        status = cli_output_close(c, out, status);
+    }
+    cli_input_close(&in);
+    return status;
+}

@@ -77,6 +77,15 @@ int cli_fail_output(const cli *c, const rill_error *err);
  * message printed. */
 int cli_input_open(const cli *c, cli_input *in);
 
+/* What a CSV tool does once its input and standard output are open:
+ * returns the exit status. */
+typedef int (*cli_run_fn)(const cli *c, rill_source *src, rill_sink *out);
+
+/* The whole life of a tool that reads CSV: parses argv, opens the input
+ * and standard output, calls `run`, closes both (a failed final write
+ * making the status 1) and returns the exit status for main(). */
+int cli_main(cli *c, int argc, char **argv, cli_run_fn run);
+
 /* Frees the source and closes what cli_input_open opened. */
 void cli_input_close(cli_input *in);
 
