@@ -2,7 +2,9 @@
 #ifndef RILL_FUZZ_COMMON_H
 #define RILL_FUZZ_COMMON_H
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +166,16 @@ fuzz_pick_char(uint8_t b, const int *table, size_t n) {
         return b & 0x7f;
     }
     return table[b % n];
+}
+
+/* Whether two doubles are the same value: bit for bit, any NaN equal to
+ * any NaN. */
+static inline bool
+same_double(double a, double b) {
+    if (isnan(a) || isnan(b)) {
+        return isnan(a) && isnan(b);
+    }
+    return memcmp(&a, &b, sizeof a) == 0;
 }
 
 #endif

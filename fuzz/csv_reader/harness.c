@@ -117,14 +117,6 @@ run_log_clear(run_log *L) {
     free(L->bytes);
 }
 
-static bool
-same_double(double a, double b) {
-    if (isnan(a) || isnan(b)) {
-        return isnan(a) && isnan(b);
-    }
-    return memcmp(&a, &b, sizeof a) == 0;
-}
-
 /* Whether [p, p+n) is valid UTF-8 (no overlongs, surrogates or values
  * past U+10FFFF). */
 static bool

@@ -545,14 +545,6 @@ expected_clear(expected *e) {
     free(e->counts);
 }
 
-static bool
-same_double(double a, double b) {
-    if (isnan(a) || isnan(b)) {
-        return isnan(a) && isnan(b);
-    }
-    return memcmp(&a, &b, sizeof a) == 0;
-}
-
 /* Reads `out` back under `d`; when `check`, it must give `e` exactly. */
 static void
 read_back(const rill_csv_dialect *d, const char *out, size_t size,
