@@ -144,9 +144,19 @@ print_help(const cli *c) {
            c->synopsis);
     printf("Reads FILE, or standard input when FILE is omitted or '-'.\n"
            "Option values go as '--opt VALUE' or '--opt=VALUE'.\n\n");
-    fputs(dialect_help, stdout);
+    if (!(c->flags & CLI_NO_DIALECT)) {
+        fputs(dialect_help, stdout);
+    }
     if (c->flags & CLI_OUT_DIALECT) {
         fputs(out_help, stdout);
+    }
+    if (c->n_tool_options > 0) {
+        printf("%s", (c->flags & CLI_NO_DIALECT) ? "Options:\n" : "\n");
+    }
+    for (size_t i = 0; i < c->n_tool_options; i++) {
+        if (c->tool_options[i].help != NULL) {
+            printf("%s\n", c->tool_options[i].help);
+        }
     }
     printf("\n  -h, --help              print this help and exit\n"
            "      --version           print the rill version and exit\n\n"
@@ -374,14 +384,55 @@ find_option(const cli *c, const char *arg, bool *out_set, size_t *name_len) {
     return NULL;
 }
 
+/* Finds the tool option named by `arg` ("--name" or "--name=value"). */
+static const cli_tool_option *
+find_tool_option(const cli *c, const char *arg) {
+    const char *name = arg + 2;
+    size_t n = strcspn(name, "=");
+    for (size_t i = 0; i < c->n_tool_options; i++) {
+        const cli_tool_option *o = &c->tool_options[i];
+        if (strlen(o->name) == n && strncmp(o->name, name, n) == 0) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Parses the tool option `o` at argv[*i] and hands it to the tool. */
+static int
+parse_tool_option(cli *c, const cli_tool_option *o, int argc, char **argv,
+                  int *i) {
+    const char *arg = argv[*i];
+    const char *eq = strchr(arg, '=');
+    if (!o->has_value) {
+        if (eq != NULL) {
+            return cli_usage_error(c, "option '--%s' takes no value", o->name);
+        }
+        return c->tool_fn(c, o->name, NULL);
+    }
+    if (eq != NULL) {
+        return c->tool_fn(c, o->name, eq + 1);
+    }
+    if (*i + 1 >= argc) {
+        return cli_usage_error(c, "option '%s' requires a value", arg);
+    }
+    return c->tool_fn(c, o->name, argv[++*i]);
+}
+
 /* Parses the option at argv[*i], taking its value from the next argument
  * when it is not given with '='. */
 static int
 parse_option(cli *c, int argc, char **argv, int *i) {
     const char *arg = argv[*i];
+    const cli_tool_option *t = find_tool_option(c, arg);
+    if (t != NULL) {
+        return parse_tool_option(c, t, argc, argv, i);
+    }
     bool out_set;
     size_t len;
-    const cli_option *o = find_option(c, arg, &out_set, &len);
+    const cli_option *o = (c->flags & CLI_NO_DIALECT)
+                              ? NULL
+                              : find_option(c, arg, &out_set, &len);
     if (o == NULL) {
         return cli_usage_error(c, "unknown option '%.*s'",
                                (int)strcspn(arg, "="), arg);
@@ -459,6 +510,22 @@ set_path(cli *c, const char *arg) {
     return CLI_CONTINUE;
 }
 
+/* A positional argument: the tool's, or the FILE. */
+static int
+positional(cli *c, const char *arg) {
+    int st = c->tool_fn != NULL ? c->tool_fn(c, NULL, arg) : CLI_FILE_ARG;
+    return st == CLI_FILE_ARG ? set_path(c, arg) : st;
+}
+
+void
+cli_set_tool_options(cli *c, const cli_tool_option *opts, size_t n,
+                     cli_tool_fn fn, void *ctx) {
+    c->tool_options = opts;
+    c->n_tool_options = n;
+    c->tool_fn = fn;
+    c->tool_ctx = ctx;
+}
+
 int
 cli_parse(cli *c, int argc, char **argv) {
     bool options_done = false;
@@ -466,7 +533,7 @@ cli_parse(cli *c, int argc, char **argv) {
     for (int i = 1; i < argc && st == CLI_CONTINUE; i++) {
         const char *a = argv[i];
         if (options_done || a[0] != '-' || a[1] == '\0') {
-            st = set_path(c, a);
+            st = positional(c, a);
         } else if (strcmp(a, "--") == 0) {
             options_done = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

@@ -22,6 +22,26 @@
     1u /* accept the --out- dialect options (csvconvert)                       \
         */
 
+#define CLI_NO_DIALECT 2u /* no CSV dialect options (the XML tools) */
+
+/* cli_tool_fn's answer for a positional argument that is the FILE. */
+#define CLI_FILE_ARG (-3)
+
+/* An option of one tool beyond the CSV dialect options. */
+typedef struct cli_tool_option {
+    const char *name; /* without the leading "--" */
+    bool has_value;   /* takes a value (`--name V` or `--name=V`) */
+    const char *help; /* its line in --help, NULL to omit it */
+} cli_tool_option;
+
+struct cli;
+
+/* Receives each tool option (`name` without "--", `value` NULL for flags)
+ * and each positional argument (`name` NULL, `value` the argument):
+ * returns CLI_CONTINUE, CLI_FILE_ARG (positional: it is the FILE), or an
+ * exit status after printing a usage error. */
+typedef int (*cli_tool_fn)(struct cli *c, const char *name, const char *value);
+
 /* A dialect as the options describe it: a preset, then overrides. */
 typedef struct cli_dialect {
     bool has_preset;         /* --dialect was given */
@@ -43,6 +63,10 @@ typedef struct cli {
     size_t field_size_limit; /* --field-size-limit, 0 for the default */
     const char *path;        /* the FILE argument, NULL for stdin */
     const char *name;        /* the input's name in messages */
+    const cli_tool_option *tool_options; /* the tool's own options */
+    size_t n_tool_options;
+    cli_tool_fn tool_fn; /* receives them; NULL when there are none */
+    void *tool_ctx;      /* for tool_fn */
 } cli;
 
 /* The input: a streaming rill source over FILE or standard input. */
@@ -54,6 +78,10 @@ typedef struct cli_input {
 /* Sets up `c` for program `prog`. */
 void cli_init(cli *c, const char *prog, const char *synopsis,
               const char *purpose, unsigned flags);
+
+/* Declares the tool's own options, handed to `fn` as they are parsed. */
+void cli_set_tool_options(cli *c, const cli_tool_option *opts, size_t n,
+                          cli_tool_fn fn, void *ctx);
 
 /* Parses the command line: CLI_CONTINUE, or the status to exit with after
  * --help, --version or a usage error (its message already printed). */
