@@ -33,8 +33,8 @@ struct rill_csv_writer {
     unsigned char table[256];
 };
 
-static const rill_error null_writer_error = {RILL_E_INVALID, 0, 0, 0,
-                                             "writer must not be NULL"};
+static const rill_error null_writer_error = {
+    RILL_E_INVALID, 0, 0, 0, "writer must not be NULL", 0};
 
 /* MARK: Setup */
 

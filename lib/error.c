@@ -67,6 +67,7 @@ rill__error_set(rill_error *err, rill_status code, uint64_t line,
     err->line = line;
     err->column = column;
     err->offset = offset;
+    err->detail = 0;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);

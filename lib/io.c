@@ -313,8 +313,8 @@ rill_source_read(rill_source *s, const char **data, size_t *size) {
 }
 
 /* What the error getters return for a NULL handle. */
-static const rill_error null_handle_error = {RILL_E_INVALID, 0, 0, 0,
-                                             "handle must not be NULL"};
+static const rill_error null_handle_error = {
+    RILL_E_INVALID, 0, 0, 0, "handle must not be NULL", 0};
 
 const rill_error *
 rill_source_error(const rill_source *s) {

@@ -38,6 +38,7 @@ typedef struct rill_error {
     uint64_t column;   /* 1-based, in characters; 0 if unknown */
     uint64_t offset;   /* byte offset from the start of input */
     char message[256]; /* NUL-terminated; Python's wording where it has one */
+    int32_t detail; /* the XML parser's expat error code (XML_Error), else 0 */
 } rill_error;
 
 /* MARK: Naming */
