@@ -10,5 +10,6 @@
 #include <rill/export.h>
 #include <rill/io.h>
 #include <rill/version.h>
+#include <rill/xml_tree.h>
 
 #endif

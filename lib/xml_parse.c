@@ -1,0 +1,589 @@
+/* Parsing XML into a tree with expat, as Python's XMLParser and TreeBuilder
+ * do. */
+#include <stdio.h>
+#include <string.h>
+
+/* Debian's expat, like expat's own default build, has DTD support; the
+ * header declares the amplification limits only when told so. */
+#ifndef XML_DTD
+#    define XML_DTD
+#endif
+#include <expat.h>
+
+#include "xml_internal.h"
+
+/* Expat's namespace separator: U+0001 cannot occur in an XML 1.0 document,
+ * not even as a character reference, so a URI never contains it. */
+#define NS_SEP '\x01'
+
+/* MARK: Expat's memory */
+
+/* Expat's memory functions take no context: each block starts with the
+ * allocator that made it, and allocations read it from a thread-local set
+ * around every call into expat (STYLE.md section 6). */
+typedef struct mem_header {
+    const rill_allocator *alloc;
+    size_t size;
+} mem_header;
+
+static _Thread_local const rill_allocator *expat_alloc;
+
+/* Set when one of expat's allocations fails: expat 2.5 reports some of
+ * them as other errors ("unbound prefix"). */
+static _Thread_local bool expat_alloc_failed;
+
+static void *
+mm_malloc(size_t size) {
+    const rill_allocator *a = expat_alloc;
+    if (size > SIZE_MAX - sizeof(mem_header)) {
+        return NULL;
+    }
+    mem_header *h = rill__malloc(a, sizeof *h + size);
+    if (h == NULL) {
+        expat_alloc_failed = true;
+        return NULL;
+    }
+    h->alloc = a;
+    h->size = size;
+    return h + 1;
+}
+
+static void *
+mm_realloc(void *p, size_t size) {
+    if (p == NULL) {
+        return mm_malloc(size);
+    }
+    if (size > SIZE_MAX - sizeof(mem_header)) {
+        return NULL;
+    }
+    mem_header *h = (mem_header *)p - 1;
+    mem_header *n =
+        rill__realloc(h->alloc, h, sizeof *h + h->size, sizeof *h + size);
+    if (n == NULL) {
+        return NULL;
+    }
+    n->size = size;
+    return n + 1;
+}
+
+static void
+mm_free(void *p) {
+    if (p != NULL) {
+        mem_header *h = (mem_header *)p - 1;
+        rill__free(h->alloc, h, sizeof *h + h->size);
+    }
+}
+
+static const XML_Memory_Handling_Suite expat_memory = {mm_malloc, mm_realloc,
+                                                       mm_free};
+
+/* MARK: The parser */
+
+struct rill_xml_parser {
+    rill_allocator alloc;
+    XML_Parser xp;
+    rill_xml_doc *doc;
+    uint32_t max_depth;
+    uint64_t max_input_size;
+    uint64_t fed;          /* bytes fed so far */
+    rill_xml_node **stack; /* the open elements */
+    size_t depth;
+    size_t stack_cap;
+    rill_xml_node *last; /* the node pending text goes to */
+    bool tail;           /* pending text is last's tail, not its text */
+    rill__buf text;      /* character data not yet stored */
+    rill__buf name;      /* scratch for Clark names */
+    rill_error error;
+    bool closed;
+    bool encoding_override; /* the caller named the encoding */
+};
+
+/* Records a failure found in a handler and stops expat. */
+static void
+fail(rill_xml_parser *p, rill_status code, int detail, const char *message) {
+    if (p->error.code == RILL_OK) {
+        rill__error_set(&p->error, code, XML_GetCurrentLineNumber(p->xp),
+                        XML_GetCurrentColumnNumber(p->xp) + 1,
+                        (uint64_t)XML_GetCurrentByteIndex(p->xp), "%s",
+                        message);
+        p->error.detail = detail;
+    }
+    XML_StopParser(p->xp, XML_FALSE);
+}
+
+static void
+fail_nomem(rill_xml_parser *p) {
+    fail(p, RILL_E_NOMEM, XML_ERROR_NO_MEMORY, "out of memory");
+}
+
+/* Stores the pending character data as the text or tail of `last`. */
+static bool
+flush_text(rill_xml_parser *p) {
+    if (p->text.size == 0) {
+        return true;
+    }
+    char *s = rill__xdoc_strdup(p->doc, p->text.data, p->text.size);
+    if (s == NULL) {
+        fail_nomem(p);
+        return false;
+    }
+    p->text.size = 0;
+    char **slot = p->tail ? &p->last->tail : &p->last->text;
+    rill__xdoc_strfree(p->doc, *slot);
+    *slot = s;
+    return true;
+}
+
+/* Interns an expat name, "uri\1local\1prefix", "uri\1local" (default
+ * namespace) or "local", as a Clark name and a prefix. */
+static rill__xname *
+intern_expat_name(rill_xml_parser *p, const char *raw) {
+    const char *sep = strchr(raw, NS_SEP);
+    if (sep == NULL) {
+        return rill__xdoc_intern(p->doc, raw, strlen(raw), NULL, 0);
+    }
+    const char *local = sep + 1;
+    const char *sep2 = strchr(local, NS_SEP);
+    size_t local_len = sep2 != NULL ? (size_t)(sep2 - local) : strlen(local);
+    const char *prefix = sep2 != NULL ? sep2 + 1 : "";
+    size_t uri_len = (size_t)(sep - raw);
+    p->name.size = 0;
+    if (rill__buf_reserve(&p->name, &p->alloc, uri_len + local_len + 2)
+        != RILL_OK) {
+        return NULL;
+    }
+    char *c = p->name.data;
+    c[0] = '{';
+    memcpy(c + 1, raw, uri_len);
+    c[uri_len + 1] = '}';
+    memcpy(c + uri_len + 2, local, local_len);
+    return rill__xdoc_intern(p->doc, c, uri_len + local_len + 2, prefix,
+                             strlen(prefix));
+}
+
+static bool
+push(rill_xml_parser *p, rill_xml_node *n) {
+    if (p->depth == p->stack_cap) {
+        size_t cap = p->stack_cap == 0 ? 64 : p->stack_cap * 2;
+        rill_xml_node **s = rill__realloc(
+            &p->alloc, p->stack, p->stack_cap * sizeof *s, cap * sizeof *s);
+        if (s == NULL) {
+            return false;
+        }
+        p->stack = s;
+        p->stack_cap = cap;
+    }
+    p->stack[p->depth++] = n;
+    return true;
+}
+
+static bool
+add_attrs(rill_xml_parser *p, rill_xml_node *n, const XML_Char **atts) {
+    size_t count = 0;
+    while (atts[2 * count] != NULL) {
+        count++;
+    }
+    if (count == 0) {
+        return true;
+    }
+    rill__xattrs *a = rill__xnode_alloc_attrs(n, count);
+    if (a == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < count; i++) {
+        rill__xname *name = intern_expat_name(p, atts[2 * i]);
+        const char *v = atts[2 * i + 1];
+        char *value = rill__xdoc_strdup(p->doc, v, strlen(v));
+        if (name == NULL || value == NULL) {
+            rill__xdoc_strfree(p->doc, value);
+            return false;
+        }
+        a->items[a->count++] = (rill__xattr){name, value};
+    }
+    return true;
+}
+
+static void XMLCALL
+on_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
+    rill_xml_parser *p = ud;
+    if (!flush_text(p)) {
+        return;
+    }
+    if (p->depth >= p->max_depth) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "maximum nesting depth %lu exceeded",
+                 (unsigned long)p->max_depth);
+        fail(p, RILL_E_LIMIT, 0, msg);
+        return;
+    }
+    rill__xname *name = intern_expat_name(p, tag);
+    rill_xml_node *n =
+        name != NULL ? rill__xnode_new(p->doc, RILL_XML_ELEMENT, name) : NULL;
+    if (n == NULL) {
+        fail_nomem(p);
+        return;
+    }
+    if (p->depth > 0) {
+        rill__xnode_append(p->stack[p->depth - 1], n);
+    } else {
+        rill__xdoc_set_root(p->doc, n);
+    }
+    if (!add_attrs(p, n, atts) || !push(p, n)) {
+        fail_nomem(p);
+        return;
+    }
+    p->last = n;
+    p->tail = false;
+}
+
+static void XMLCALL
+on_end(void *ud, const XML_Char *tag) {
+    rill_xml_parser *p = ud;
+    (void)tag;
+    if (!flush_text(p)) {
+        return;
+    }
+    p->last = p->stack[--p->depth];
+    p->tail = true;
+}
+
+static void XMLCALL
+on_data(void *ud, const XML_Char *s, int len) {
+    rill_xml_parser *p = ud;
+    /* Text outside the root element is dropped, as TreeBuilder does. */
+    if (p->depth == 0) {
+        return;
+    }
+    if (rill__buf_append(&p->text, &p->alloc, s, (size_t)len) != RILL_OK) {
+        fail_nomem(p);
+    }
+}
+
+/* Inserts a comment or PI made by `make` inside the open element. */
+static void
+insert_single(rill_xml_parser *p, rill_xml_node *n) {
+    if (n == NULL) {
+        fail_nomem(p);
+        return;
+    }
+    rill__xnode_append(p->stack[p->depth - 1], n);
+    p->last = n;
+    p->tail = true;
+}
+
+static void XMLCALL
+on_comment(void *ud, const XML_Char *text) {
+    rill_xml_parser *p = ud;
+    if (p->depth == 0 || !flush_text(p)) {
+        return;
+    }
+    rill_xml_node *n = rill__xnode_new(p->doc, RILL_XML_COMMENT, NULL);
+    if (n != NULL) {
+        n->text = rill__xdoc_strdup(p->doc, text, strlen(text));
+        if (n->text == NULL) {
+            rill__xdoc_release(p->doc, n, sizeof *n);
+            n = NULL;
+        }
+    }
+    insert_single(p, n);
+}
+
+static void XMLCALL
+on_pi(void *ud, const XML_Char *target, const XML_Char *data) {
+    rill_xml_parser *p = ud;
+    if (p->depth == 0 || !flush_text(p)) {
+        return;
+    }
+    rill_xml_node *n;
+    rill_status st = rill_xml_pi_new(p->doc, target, data, &n);
+    insert_single(p, st == RILL_OK ? n : NULL);
+}
+
+/* Receives what has no handler of its own; an entity reference arriving
+ * here is one expat could not expand (external, or declared where expat
+ * does not read), which Python reports as undefined. */
+static void XMLCALL
+on_default(void *ud, const XML_Char *s, int len) {
+    rill_xml_parser *p = ud;
+    if (len > 1 && s[0] == '&' && s[len - 1] == ';') {
+        char msg[200];
+        snprintf(msg, sizeof msg, "undefined entity %.*s",
+                 len > 150 ? 150 : len, s);
+        fail(p, RILL_E_SYNTAX, XML_ERROR_UNDEFINED_ENTITY, msg);
+    }
+}
+
+static rill_status
+configure(rill_xml_parser *p, const rill_xml_options *o) {
+    XML_Parser xp = p->xp;
+    XML_SetUserData(xp, p);
+    XML_SetReturnNSTriplet(xp, 1);
+    XML_SetElementHandler(xp, on_start, on_end);
+    XML_SetCharacterDataHandler(xp, on_data);
+    XML_SetDefaultHandlerExpand(xp, on_default);
+    if (o->keep_comments) {
+        XML_SetCommentHandler(xp, on_comment);
+    }
+    if (o->keep_pis) {
+        XML_SetProcessingInstructionHandler(xp, on_pi);
+    }
+    /* No external DTD or parameter entity is ever read. */
+    XML_SetParamEntityParsing(xp, XML_PARAM_ENTITY_PARSING_NEVER);
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 4)
+    if (o->max_amplification != 0.0f
+        && !XML_SetBillionLaughsAttackProtectionMaximumAmplification(
+            xp, o->max_amplification)) {
+        return RILL_E_INVALID;
+    }
+    if (o->amplification_threshold != 0
+        && !XML_SetBillionLaughsAttackProtectionActivationThreshold(
+            xp, (unsigned long long)o->amplification_threshold)) {
+        return RILL_E_INVALID;
+    }
+#endif
+    return RILL_OK;
+}
+
+static void
+parser_free(rill_xml_parser *p) {
+    if (p->xp != NULL) {
+        expat_alloc = &p->alloc;
+        XML_ParserFree(p->xp);
+    }
+    rill_xml_doc_free(p->doc);
+    rill__free(&p->alloc, p->stack, p->stack_cap * sizeof *p->stack);
+    rill__buf_clear(&p->text, &p->alloc);
+    rill__buf_clear(&p->name, &p->alloc);
+    rill_allocator a = p->alloc;
+    rill__free(&a, p, sizeof *p);
+}
+
+rill_status
+rill_xml_parser_new(const rill_xml_options *opts, rill_xml_parser **out,
+                    rill_error *err) {
+    static const rill_xml_options defaults;
+    const rill_xml_options *o = opts != NULL ? opts : &defaults;
+    if (out == NULL) {
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
+                               "out must not be NULL");
+    }
+    *out = NULL;
+    const rill_allocator *a = rill__allocator_or_default(o->allocator);
+    rill_xml_parser *p = rill__malloc(a, sizeof *p);
+    if (p == NULL) {
+        return rill__error_code(err, RILL_E_NOMEM);
+    }
+    memset(p, 0, sizeof *p);
+    p->alloc = *a;
+    p->max_depth =
+        o->max_depth != 0 ? o->max_depth : RILL_XML_DEFAULT_MAX_DEPTH;
+    p->max_input_size = o->max_input_size;
+    const char *enc =
+        o->encoding != NULL && o->encoding[0] != '\0' ? o->encoding : NULL;
+    p->encoding_override = enc != NULL;
+    rill_xml_options doc_opts = {.allocator = a};
+    if (rill_xml_doc_new(&doc_opts, &p->doc) != RILL_OK) {
+        parser_free(p);
+        return rill__error_code(err, RILL_E_NOMEM);
+    }
+    expat_alloc = &p->alloc;
+    p->xp = XML_ParserCreate_MM(enc, &expat_memory, "\x01");
+    if (p->xp == NULL) {
+        parser_free(p);
+        return rill__error_code(err, RILL_E_NOMEM);
+    }
+    if (configure(p, o) != RILL_OK) {
+        parser_free(p);
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
+                               "invalid amplification limits");
+    }
+    *out = p;
+    return RILL_OK;
+}
+
+/* Turns expat's failure into the parser's error. */
+static rill_status
+expat_failed(rill_xml_parser *p) {
+    if (p->error.code != RILL_OK) {
+        return p->error.code; /* a handler's own failure */
+    }
+    enum XML_Error e = XML_GetErrorCode(p->xp);
+    rill_status code = RILL_E_SYNTAX;
+    if (e == XML_ERROR_NO_MEMORY || expat_alloc_failed) {
+        e = XML_ERROR_NO_MEMORY;
+        code = RILL_E_NOMEM;
+    }
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 4)
+    if (e == XML_ERROR_AMPLIFICATION_LIMIT_BREACH) {
+        code = RILL_E_LIMIT;
+    }
+#endif
+    if (e == XML_ERROR_UNKNOWN_ENCODING && p->encoding_override) {
+        code = RILL_E_INVALID;
+    }
+    rill__error_set(&p->error, code, XML_GetCurrentLineNumber(p->xp),
+                    XML_GetCurrentColumnNumber(p->xp) + 1,
+                    (uint64_t)XML_GetCurrentByteIndex(p->xp), "%s",
+                    XML_ErrorString(e));
+    p->error.detail = (int32_t)e;
+    return code;
+}
+
+/* Feeds one piece to expat, `last` marking the end of input. */
+static rill_status
+parse_piece(rill_xml_parser *p, const char *data, size_t size, bool last) {
+    while (size > 0 || last) {
+        int n = size > (size_t)INT32_MAX ? INT32_MAX : (int)size;
+        expat_alloc = &p->alloc;
+        expat_alloc_failed = false;
+        bool final = last && (size_t)n == size;
+        if (XML_Parse(p->xp, data, n, final) != XML_STATUS_OK) {
+            return expat_failed(p);
+        }
+        data += n;
+        size -= (size_t)n;
+        if (final) {
+            break;
+        }
+    }
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_parser_feed(rill_xml_parser *p, const void *data, size_t size) {
+    if (p == NULL || (data == NULL && size > 0)) {
+        return RILL_E_INVALID;
+    }
+    if (p->error.code != RILL_OK) {
+        return p->error.code;
+    }
+    if (p->closed) {
+        return rill__error_set(&p->error, RILL_E_INVALID, 0, 0, 0,
+                               "parser already closed");
+    }
+    if (p->max_input_size != 0 && size > p->max_input_size - p->fed) {
+        return rill__error_set(
+            &p->error, RILL_E_LIMIT, XML_GetCurrentLineNumber(p->xp),
+            XML_GetCurrentColumnNumber(p->xp) + 1, p->max_input_size,
+            "document larger than max_input_size (%llu "
+            "bytes)",
+            (unsigned long long)p->max_input_size);
+    }
+    p->fed += size;
+    return parse_piece(p, data, size, false);
+}
+
+rill_status
+rill_xml_parser_close(rill_xml_parser *p, rill_xml_doc **doc) {
+    if (doc != NULL) {
+        *doc = NULL;
+    }
+    if (p == NULL || doc == NULL) {
+        return RILL_E_INVALID;
+    }
+    if (p->error.code != RILL_OK) {
+        return p->error.code;
+    }
+    if (p->closed) {
+        return rill__error_set(&p->error, RILL_E_INVALID, 0, 0, 0,
+                               "parser already closed");
+    }
+    p->closed = true;
+    rill_status st = parse_piece(p, NULL, 0, true);
+    if (st != RILL_OK) {
+        return st;
+    }
+    *doc = p->doc;
+    p->doc = NULL;
+    return RILL_OK;
+}
+
+const rill_error *
+rill_xml_parser_error(const rill_xml_parser *p) {
+    static const rill_error null_parser = {
+        RILL_E_INVALID, 0, 0, 0, "parser must not be NULL", 0};
+    return p != NULL ? &p->error : &null_parser;
+}
+
+void
+rill_xml_parser_free(rill_xml_parser *p) {
+    if (p != NULL) {
+        parser_free(p);
+    }
+}
+
+/* MARK: One-shot parsing */
+
+rill_status
+rill_xml_parse(rill_source *src, const rill_xml_options *opts,
+               rill_xml_doc **doc, rill_error *err) {
+    if (doc != NULL) {
+        *doc = NULL;
+    }
+    if (src == NULL || doc == NULL) {
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
+                               "source and doc must not be NULL");
+    }
+    rill_xml_parser *p;
+    rill_status st = rill_xml_parser_new(opts, &p, err);
+    if (st != RILL_OK) {
+        return st;
+    }
+    for (;;) {
+        const char *data;
+        size_t size;
+        st = rill_source_read(src, &data, &size);
+        if (st == RILL_DONE) {
+            st = rill_xml_parser_close(p, doc);
+            break;
+        }
+        if (st != RILL_OK) {
+            rill__error_copy(&p->error, rill_source_error(src));
+            break;
+        }
+        st = rill_xml_parser_feed(p, data, size);
+        if (st != RILL_OK) {
+            break;
+        }
+    }
+    if (st != RILL_OK) {
+        rill__error_copy(err, &p->error);
+    }
+    rill_xml_parser_free(p);
+    return st;
+}
+
+rill_status
+rill_xml_parse_memory(const void *data, size_t size,
+                      const rill_xml_options *opts, rill_xml_doc **doc,
+                      rill_error *err) {
+    rill_source *src;
+    rill_io_options io = {.allocator = opts != NULL ? opts->allocator : NULL};
+    rill_status st = rill_source_new_memory(data, size, &io, &src, err);
+    if (st != RILL_OK) {
+        if (doc != NULL) {
+            *doc = NULL;
+        }
+        return st;
+    }
+    st = rill_xml_parse(src, opts, doc, err);
+    rill_source_free(src);
+    return st;
+}
+
+rill_status
+rill_xml_parse_path(const char *path, const rill_xml_options *opts,
+                    rill_xml_doc **doc, rill_error *err) {
+    rill_source *src;
+    rill_io_options io = {.allocator = opts != NULL ? opts->allocator : NULL};
+    rill_status st = rill_source_new_path(path, &io, &src, err);
+    if (st != RILL_OK) {
+        if (doc != NULL) {
+            *doc = NULL;
+        }
+        return st;
+    }
+    st = rill_xml_parse(src, opts, doc, err);
+    rill_source_free(src);
+    return st;
+}

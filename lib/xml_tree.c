@@ -1,0 +1,1370 @@
+/* The XML tree: documents, their arena and name table, nodes and their
+ * changes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xml_internal.h"
+
+/* MARK: The document */
+
+#define SMALL_MAX   512u /* larger blocks get their own allocation */
+#define N_CLASSES   (SMALL_MAX / 8u + 1u)
+#define FIRST_BLOCK 4096u
+#define MAX_BLOCK   (1u << 20)
+
+/* A block the arena bumps through. */
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t size;
+} arena_block;
+
+/* A large allocation, linked so that the document can free it. */
+typedef struct big_block {
+    struct big_block *prev;
+    struct big_block *next;
+    size_t size;
+} big_block;
+
+/* A registered namespace prefix. */
+typedef struct ns_entry {
+    char *prefix;
+    char *uri;
+} ns_entry;
+
+struct rill_xml_doc {
+    rill_allocator alloc;
+    rill_xml_node *root;
+    /* The arena: bump blocks, free lists by size class, large blocks. */
+    arena_block *blocks;
+    char *cur;
+    char *end;
+    size_t next_block;
+    void *free_lists[N_CLASSES];
+    big_block *bigs;
+    size_t bytes;
+    /* The name table: open addressing, a power of two. */
+    rill__xname **names;
+    size_t names_cap;
+    size_t names_count;
+    uint32_t seed;
+    /* Registered prefixes; NULL until the first registration. */
+    ns_entry *ns;
+    size_t n_ns;
+    size_t cap_ns;
+    /* The last child reached by index, for O(1) walks by index. */
+    const rill_xml_node *cursor_parent;
+    rill_xml_node *cursor_child;
+    size_t cursor_index;
+};
+
+static size_t
+round8(size_t size) {
+    return size < 8 ? 8 : (size + 7) & ~(size_t)7;
+}
+
+static void *
+big_alloc(rill_xml_doc *doc, size_t size) {
+    if (size > SIZE_MAX - sizeof(big_block)) {
+        return NULL;
+    }
+    big_block *b = rill__malloc(&doc->alloc, sizeof *b + size);
+    if (b == NULL) {
+        return NULL;
+    }
+    b->size = size;
+    b->prev = NULL;
+    b->next = doc->bigs;
+    if (doc->bigs != NULL) {
+        doc->bigs->prev = b;
+    }
+    doc->bigs = b;
+    doc->bytes += sizeof *b + size;
+    return b + 1;
+}
+
+static void
+big_free(rill_xml_doc *doc, void *p) {
+    big_block *b = (big_block *)p - 1;
+    if (b->prev != NULL) {
+        b->prev->next = b->next;
+    } else {
+        doc->bigs = b->next;
+    }
+    if (b->next != NULL) {
+        b->next->prev = b->prev;
+    }
+    doc->bytes -= sizeof *b + b->size;
+    rill__free(&doc->alloc, b, sizeof *b + b->size);
+}
+
+/* Starts a new bump block with room for at least `size` bytes. */
+static bool
+arena_grow(rill_xml_doc *doc, size_t size) {
+    size_t bsize = doc->next_block;
+    while (bsize - sizeof(arena_block) < size) {
+        bsize *= 2;
+    }
+    arena_block *b = rill__malloc(&doc->alloc, bsize);
+    if (b == NULL) {
+        return false;
+    }
+    b->size = bsize;
+    b->next = doc->blocks;
+    doc->blocks = b;
+    doc->bytes += bsize;
+    /* What is left of the old block goes to the free lists. */
+    size_t left = (size_t)(doc->end - doc->cur);
+    if (left >= 8) {
+        rill__xdoc_release(doc, doc->cur, left & ~(size_t)7);
+    }
+    doc->cur = (char *)(b + 1);
+    doc->end = (char *)b + bsize;
+    if (doc->next_block < MAX_BLOCK) {
+        doc->next_block *= 2;
+    }
+    return true;
+}
+
+void *
+rill__xdoc_alloc(rill_xml_doc *doc, size_t size) {
+    size = round8(size);
+    if (size > SMALL_MAX) {
+        return big_alloc(doc, size);
+    }
+    void **list = &doc->free_lists[size / 8];
+    if (*list != NULL) {
+        void *p = *list;
+        *list = *(void **)p;
+        return p;
+    }
+    if ((size_t)(doc->end - doc->cur) < size && !arena_grow(doc, size)) {
+        return NULL;
+    }
+    void *p = doc->cur;
+    doc->cur += size;
+    return p;
+}
+
+void
+rill__xdoc_release(rill_xml_doc *doc, void *p, size_t size) {
+    if (p == NULL) {
+        return;
+    }
+    size = round8(size);
+    if (size > SMALL_MAX) {
+        big_free(doc, p);
+        return;
+    }
+    void **list = &doc->free_lists[size / 8];
+    *(void **)p = *list;
+    *list = p;
+}
+
+char *
+rill__xdoc_strdup(rill_xml_doc *doc, const char *s, size_t len) {
+    if (len == SIZE_MAX) {
+        return NULL;
+    }
+    char *p = rill__xdoc_alloc(doc, len + 1);
+    if (p != NULL) {
+        if (len > 0) {
+            memcpy(p, s, len);
+        }
+        p[len] = '\0';
+    }
+    return p;
+}
+
+void
+rill__xdoc_strfree(rill_xml_doc *doc, char *s) {
+    if (s != NULL) {
+        rill__xdoc_release(doc, s, strlen(s) + 1);
+    }
+}
+
+const rill_allocator *
+rill__xdoc_allocator(const rill_xml_doc *doc) {
+    return &doc->alloc;
+}
+
+rill_status
+rill_xml_doc_new(const rill_xml_options *opts, rill_xml_doc **doc) {
+    if (doc == NULL) {
+        return RILL_E_INVALID;
+    }
+    *doc = NULL;
+    const rill_allocator *a =
+        rill__allocator_or_default(opts != NULL ? opts->allocator : NULL);
+    rill_xml_doc *d = rill__malloc(a, sizeof *d);
+    if (d == NULL) {
+        return RILL_E_NOMEM;
+    }
+    memset(d, 0, sizeof *d);
+    d->alloc = *a;
+    d->next_block = FIRST_BLOCK;
+    d->bytes = sizeof *d;
+    /* A per-document seed keeps crafted names from colliding on purpose. */
+    uintptr_t addr = (uintptr_t)d;
+    d->seed = (uint32_t)(addr ^ (addr >> 32) ^ 0x9e3779b9u);
+    *doc = d;
+    return RILL_OK;
+}
+
+void
+rill_xml_doc_free(rill_xml_doc *doc) {
+    if (doc == NULL) {
+        return;
+    }
+    rill_allocator a = doc->alloc;
+    while (doc->bigs != NULL) {
+        big_free(doc, doc->bigs + 1);
+    }
+    for (arena_block *b = doc->blocks, *next; b != NULL; b = next) {
+        next = b->next;
+        rill__free(&a, b, b->size);
+    }
+    rill__free(&a, doc->names, doc->names_cap * sizeof *doc->names);
+    rill__free(&a, doc->ns, doc->cap_ns * sizeof *doc->ns);
+    rill__free(&a, doc, sizeof *doc);
+}
+
+rill_xml_node *
+rill_xml_doc_root(const rill_xml_doc *doc) {
+    return doc != NULL ? doc->root : NULL;
+}
+
+void
+rill__xdoc_set_root(rill_xml_doc *doc, rill_xml_node *root) {
+    doc->root = root;
+}
+
+size_t
+rill_xml_doc_memory(const rill_xml_doc *doc) {
+    return doc != NULL ? doc->bytes : 0;
+}
+
+/* MARK: Names */
+
+static uint32_t
+hash_bytes(uint32_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    }
+    return h;
+}
+
+static uint32_t
+name_hash(const rill_xml_doc *doc, const char *clark, size_t len,
+          const char *prefix, size_t plen) {
+    uint32_t h = hash_bytes(2166136261u ^ doc->seed, clark, len);
+    if (prefix != NULL) {
+        h = hash_bytes(h * 31u + 1u, prefix, plen);
+    }
+    return h ^ (h >> 15);
+}
+
+static bool
+name_equal(const rill__xname *n, uint32_t h, const char *clark, size_t len,
+           const char *prefix, size_t plen) {
+    if (n->hash != h || n->len != len || memcmp(n->clark, clark, len) != 0) {
+        return false;
+    }
+    if (prefix == NULL || n->prefix == NULL) {
+        return prefix == n->prefix;
+    }
+    return strlen(n->prefix) == plen && memcmp(n->prefix, prefix, plen) == 0;
+}
+
+/* Returns the slot of the name, or of the empty slot where it belongs. */
+static size_t
+name_slot(const rill_xml_doc *doc, uint32_t h, const char *clark, size_t len,
+          const char *prefix, size_t plen) {
+    size_t mask = doc->names_cap - 1;
+    size_t i = h & mask;
+    while (doc->names[i] != NULL
+           && !name_equal(doc->names[i], h, clark, len, prefix, plen)) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+static bool
+names_grow(rill_xml_doc *doc) {
+    size_t cap = doc->names_cap == 0 ? 64 : doc->names_cap * 2;
+    if (cap > SIZE_MAX / sizeof(rill__xname *)) {
+        return false;
+    }
+    rill__xname **t = rill__malloc(&doc->alloc, cap * sizeof *t);
+    if (t == NULL) {
+        return false;
+    }
+    memset(t, 0, cap * sizeof *t);
+    for (size_t i = 0; i < doc->names_cap; i++) {
+        rill__xname *n = doc->names[i];
+        if (n != NULL) {
+            size_t j = n->hash & (cap - 1);
+            while (t[j] != NULL) {
+                j = (j + 1) & (cap - 1);
+            }
+            t[j] = n;
+        }
+    }
+    rill__free(&doc->alloc, doc->names, doc->names_cap * sizeof *t);
+    doc->bytes += (cap - doc->names_cap) * sizeof *t;
+    doc->names = t;
+    doc->names_cap = cap;
+    return true;
+}
+
+rill__xname *
+rill__xdoc_lookup(const rill_xml_doc *doc, const char *clark, size_t len) {
+    if (doc->names_cap == 0) {
+        return NULL;
+    }
+    uint32_t h = name_hash(doc, clark, len, NULL, 0);
+    return doc->names[name_slot(doc, h, clark, len, NULL, 0)];
+}
+
+/* Makes the entry of a name not yet in the table. */
+static rill__xname *
+name_new(rill_xml_doc *doc, uint32_t h, const char *clark, size_t len,
+         const char *prefix, size_t plen) {
+    if (len > UINT32_MAX - 1 || plen > SIZE_MAX / 2 || len > SIZE_MAX / 2) {
+        return NULL;
+    }
+    size_t size = sizeof(rill__xname) + len + 1 + (prefix ? plen + 1 : 0);
+    rill__xname *n = rill__xdoc_alloc(doc, size);
+    if (n == NULL) {
+        return NULL;
+    }
+    n->hash = h;
+    n->len = (uint32_t)len;
+    memcpy(n->clark, clark, len);
+    n->clark[len] = '\0';
+    n->prefix = NULL;
+    n->canon = n;
+    if (prefix != NULL) {
+        char *p = n->clark + len + 1;
+        memcpy(p, prefix, plen);
+        p[plen] = '\0';
+        n->prefix = p;
+    }
+    return n;
+}
+
+rill__xname *
+rill__xdoc_intern(rill_xml_doc *doc, const char *clark, size_t len,
+                  const char *prefix, size_t prefix_len) {
+    if ((doc->names_count + 1) * 2 > doc->names_cap && !names_grow(doc)) {
+        return NULL;
+    }
+    uint32_t h = name_hash(doc, clark, len, prefix, prefix_len);
+    size_t i = name_slot(doc, h, clark, len, prefix, prefix_len);
+    if (doc->names[i] != NULL) {
+        return doc->names[i];
+    }
+    rill__xname *canon = NULL;
+    if (prefix != NULL) {
+        canon = rill__xdoc_intern(doc, clark, len, NULL, 0);
+        if (canon == NULL) {
+            return NULL;
+        }
+        /* Interning the canonical entry may have grown the table. */
+        i = name_slot(doc, h, clark, len, prefix, prefix_len);
+    }
+    rill__xname *n = name_new(doc, h, clark, len, prefix, prefix_len);
+    if (n == NULL) {
+        return NULL;
+    }
+    if (canon != NULL) {
+        n->canon = canon;
+    }
+    doc->names[i] = n;
+    doc->names_count++;
+    return n;
+}
+
+/* Interns a tag or attribute name given by the caller. */
+static rill__xname *
+intern_user_name(rill_xml_doc *doc, const char *name) {
+    return rill__xdoc_intern(doc, name, strlen(name), NULL, 0);
+}
+
+/* MARK: Namespace registry */
+
+static const ns_entry well_known[] = {
+    {"xml", "http://www.w3.org/XML/1998/namespace"},
+    {"html", "http://www.w3.org/1999/xhtml"},
+    {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
+    {"wsdl", "http://schemas.xmlsoap.org/wsdl/"},
+    {"xs", "http://www.w3.org/2001/XMLSchema"},
+    {"xsi", "http://www.w3.org/2001/XMLSchema-instance"},
+    {"dc", "http://purl.org/dc/elements/1.1/"},
+};
+#define N_WELL_KNOWN (sizeof well_known / sizeof well_known[0])
+
+static bool
+is_reserved_prefix(const char *p) {
+    if (p[0] != 'n' || p[1] != 's' || p[2] == '\0') {
+        return false;
+    }
+    for (p += 2; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A loose NCName check: ASCII letters, digits, '_', '-', '.', and any
+ * non-ASCII byte; not starting with a digit, '-' or '.'. */
+static bool
+is_ncname(const char *p) {
+    unsigned char c = (unsigned char)p[0];
+    if (c == '\0' || (c >= '0' && c <= '9') || c == '-' || c == '.') {
+        return false;
+    }
+    for (; *p != '\0'; p++) {
+        c = (unsigned char)*p;
+        bool ok = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+ns_reserve(rill_xml_doc *doc, size_t extra) {
+    if (doc->cap_ns - doc->n_ns >= extra) {
+        return true;
+    }
+    size_t cap = doc->cap_ns * 2 + extra + N_WELL_KNOWN;
+    ns_entry *t = rill__realloc(&doc->alloc, doc->ns, doc->cap_ns * sizeof *t,
+                                cap * sizeof *t);
+    if (t == NULL) {
+        return false;
+    }
+    doc->bytes += (cap - doc->cap_ns) * sizeof *t;
+    doc->ns = t;
+    doc->cap_ns = cap;
+    return true;
+}
+
+rill_status
+rill_xml_doc_register_namespace(rill_xml_doc *doc, const char *prefix,
+                                const char *uri) {
+    if (doc == NULL || prefix == NULL || uri == NULL || !is_ncname(prefix)
+        || is_reserved_prefix(prefix)) {
+        return RILL_E_INVALID;
+    }
+    bool first = doc->ns == NULL;
+    if (!ns_reserve(doc, first ? N_WELL_KNOWN + 1 : 1)) {
+        return RILL_E_NOMEM;
+    }
+    char *p = rill__xdoc_strdup(doc, prefix, strlen(prefix));
+    char *u = rill__xdoc_strdup(doc, uri, strlen(uri));
+    if (p == NULL || u == NULL) {
+        rill__xdoc_strfree(doc, p);
+        rill__xdoc_strfree(doc, u);
+        return RILL_E_NOMEM;
+    }
+    if (first) {
+        /* The registry starts as Python's _namespace_map. */
+        for (size_t i = 0; i < N_WELL_KNOWN; i++) {
+            doc->ns[doc->n_ns++] = well_known[i];
+        }
+    }
+    /* As Python: drop entries with this URI or this prefix. */
+    size_t kept = 0;
+    for (size_t i = 0; i < doc->n_ns; i++) {
+        ns_entry e = doc->ns[i];
+        if (strcmp(e.uri, uri) == 0 || strcmp(e.prefix, prefix) == 0) {
+            continue;
+        }
+        doc->ns[kept++] = e;
+    }
+    doc->n_ns = kept;
+    doc->ns[doc->n_ns++] = (ns_entry){p, u};
+    return RILL_OK;
+}
+
+const char *
+rill_xml_doc_namespace_prefix(const rill_xml_doc *doc, const char *uri) {
+    if (doc == NULL || uri == NULL) {
+        return NULL;
+    }
+    const ns_entry *t = doc->ns != NULL ? doc->ns : well_known;
+    size_t n = doc->ns != NULL ? doc->n_ns : N_WELL_KNOWN;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(t[i].uri, uri) == 0) {
+            return t[i].prefix;
+        }
+    }
+    return NULL;
+}
+
+/* MARK: Creating and freeing nodes */
+
+rill_xml_node *
+rill__xnode_new(rill_xml_doc *doc, rill_xml_kind kind, rill__xname *name) {
+    rill_xml_node *n = rill__xdoc_alloc(doc, sizeof *n);
+    if (n != NULL) {
+        memset(n, 0, sizeof *n);
+        n->name_kind = (uintptr_t)name | (uintptr_t)(kind - 1);
+        n->doc = doc;
+    }
+    return n;
+}
+
+static bool
+valid_name(const char *name) {
+    return name != NULL && name[0] != '\0';
+}
+
+rill_status
+rill_xml_element_new(rill_xml_doc *doc, const char *tag, rill_xml_node **out) {
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (doc == NULL || out == NULL || !valid_name(tag)) {
+        return RILL_E_INVALID;
+    }
+    rill__xname *name = intern_user_name(doc, tag);
+    if (name == NULL) {
+        return RILL_E_NOMEM;
+    }
+    *out = rill__xnode_new(doc, RILL_XML_ELEMENT, name);
+    return *out != NULL ? RILL_OK : RILL_E_NOMEM;
+}
+
+rill_status
+rill_xml_sub_element(rill_xml_node *parent, const char *tag,
+                     rill_xml_node **out) {
+    rill_xml_node *n;
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (parent == NULL || rill__xnode_kind(parent) != RILL_XML_ELEMENT) {
+        return RILL_E_INVALID;
+    }
+    rill_status st = rill_xml_element_new(parent->doc, tag, &n);
+    if (st != RILL_OK) {
+        return st;
+    }
+    rill__xnode_append(parent, n);
+    parent->doc->cursor_parent = NULL;
+    if (out != NULL) {
+        *out = n;
+    }
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_comment_new(rill_xml_doc *doc, const char *text, rill_xml_node **out) {
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (doc == NULL || out == NULL) {
+        return RILL_E_INVALID;
+    }
+    rill_xml_node *n = rill__xnode_new(doc, RILL_XML_COMMENT, NULL);
+    if (n == NULL) {
+        return RILL_E_NOMEM;
+    }
+    if (rill_xml_node_set_text(n, text != NULL ? text : "") != RILL_OK) {
+        rill__xdoc_release(doc, n, sizeof *n);
+        return RILL_E_NOMEM;
+    }
+    *out = n;
+    return RILL_OK;
+}
+
+/* Builds a processing instruction's Python text: target, then " data". */
+static char *
+pi_text(rill_xml_doc *doc, const char *target, size_t tlen, const char *data,
+        size_t dlen) {
+    if (dlen > SIZE_MAX / 2 || tlen > SIZE_MAX / 2) {
+        return NULL;
+    }
+    char *t = rill__xdoc_alloc(doc, tlen + 1 + dlen + 1);
+    if (t == NULL) {
+        return NULL;
+    }
+    memcpy(t, target, tlen);
+    size_t n = tlen;
+    if (dlen > 0) {
+        t[n++] = ' ';
+        memcpy(t + n, data, dlen);
+        n += dlen;
+    }
+    t[n] = '\0';
+    return t;
+}
+
+rill_status
+rill_xml_pi_new(rill_xml_doc *doc, const char *target, const char *data,
+                rill_xml_node **out) {
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (doc == NULL || out == NULL || !valid_name(target)) {
+        return RILL_E_INVALID;
+    }
+    rill__xname *name = intern_user_name(doc, target);
+    rill_xml_node *n =
+        name != NULL ? rill__xnode_new(doc, RILL_XML_PI, name) : NULL;
+    if (n == NULL) {
+        return RILL_E_NOMEM;
+    }
+    n->text = pi_text(doc, target, strlen(target), data,
+                      data != NULL ? strlen(data) : 0);
+    if (n->text == NULL) {
+        rill__xdoc_release(doc, n, sizeof *n);
+        return RILL_E_NOMEM;
+    }
+    *out = n;
+    return RILL_OK;
+}
+
+static size_t
+attrs_size(size_t cap) {
+    return sizeof(rill__xattrs) + cap * sizeof(rill__xattr);
+}
+
+static void
+free_attrs(rill_xml_doc *doc, rill__xattrs *a) {
+    if (a == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < a->count; i++) {
+        rill__xdoc_strfree(doc, a->items[i].value);
+    }
+    rill__xdoc_release(doc, a, attrs_size(a->cap));
+}
+
+/* Frees one node whose children are already gone. */
+static void
+free_one(rill_xml_doc *doc, rill_xml_node *n) {
+    rill__xdoc_strfree(doc, n->text);
+    rill__xdoc_strfree(doc, n->tail);
+    free_attrs(doc, n->attrs);
+    rill__xdoc_release(doc, n, sizeof *n);
+}
+
+/* Detaches and returns the first child of `n`. */
+static rill_xml_node *
+pop_first(rill_xml_node *n) {
+    rill_xml_node *first = n->last->next;
+    if (first == n->last) {
+        n->last = NULL;
+    } else {
+        n->last->next = first->next;
+    }
+    return first;
+}
+
+/* Frees `top` and its subtree, without recursion (depth is unbounded). */
+static void
+free_subtree(rill_xml_doc *doc, rill_xml_node *top) {
+    rill_xml_node *n = top;
+    for (;;) {
+        if (n->last != NULL) {
+            n = pop_first(n);
+            continue;
+        }
+        rill_xml_node *up = n->parent;
+        free_one(doc, n);
+        if (n == top) {
+            return;
+        }
+        n = up;
+    }
+}
+
+rill_status
+rill_xml_node_free(rill_xml_node *node) {
+    if (node == NULL) {
+        return RILL_OK;
+    }
+    if (node->parent != NULL || node->doc->root == node) {
+        return RILL_E_INVALID;
+    }
+    node->doc->cursor_parent = NULL;
+    free_subtree(node->doc, node);
+    return RILL_OK;
+}
+
+void
+rill_xml_element_clear(rill_xml_node *elem) {
+    if (elem == NULL) {
+        return;
+    }
+    rill_xml_doc *doc = elem->doc;
+    doc->cursor_parent = NULL;
+    while (elem->last != NULL) {
+        rill_xml_node *c = pop_first(elem);
+        c->parent = NULL;
+        free_subtree(doc, c);
+    }
+    free_attrs(doc, elem->attrs);
+    elem->attrs = NULL;
+    if (rill__xnode_kind(elem) == RILL_XML_ELEMENT) {
+        rill__xdoc_strfree(doc, elem->text);
+        elem->text = NULL;
+    }
+    rill__xdoc_strfree(doc, elem->tail);
+    elem->tail = NULL;
+}
+
+/* MARK: Copying */
+
+/* Copies one node without children into `doc`. */
+static rill_xml_node *
+copy_one(rill_xml_doc *doc, const rill_xml_node *src) {
+    rill__xname *sn = rill__xnode_name(src);
+    rill__xname *name = NULL;
+    if (sn != NULL) {
+        name = rill__xdoc_intern(doc, sn->clark, sn->len, sn->prefix,
+                                 sn->prefix ? strlen(sn->prefix) : 0);
+        if (name == NULL) {
+            return NULL;
+        }
+    }
+    rill_xml_node *n = rill__xnode_new(doc, rill__xnode_kind(src), name);
+    if (n == NULL) {
+        return NULL;
+    }
+    bool ok = true;
+    if (src->text != NULL) {
+        n->text = rill__xdoc_strdup(doc, src->text, strlen(src->text));
+        ok = n->text != NULL;
+    }
+    if (ok && src->tail != NULL) {
+        n->tail = rill__xdoc_strdup(doc, src->tail, strlen(src->tail));
+        ok = n->tail != NULL;
+    }
+    uint32_t count = src->attrs != NULL ? src->attrs->count : 0;
+    if (ok && count > 0) {
+        ok = rill__xnode_alloc_attrs(n, count) != NULL;
+        for (uint32_t i = 0; ok && i < count; i++) {
+            const rill__xattr *a = &src->attrs->items[i];
+            const char *p = a->name->prefix;
+            rill__xattr *b = &n->attrs->items[i];
+            b->name = rill__xdoc_intern(doc, a->name->clark, a->name->len, p,
+                                        p != NULL ? strlen(p) : 0);
+            b->value = rill__xdoc_strdup(doc, a->value, strlen(a->value));
+            ok = b->name != NULL && b->value != NULL;
+            n->attrs->count = i + 1;
+        }
+    }
+    if (!ok) {
+        free_one(doc, n);
+        return NULL;
+    }
+    return n;
+}
+
+rill_status
+rill_xml_node_copy(rill_xml_doc *doc, const rill_xml_node *node,
+                   rill_xml_node **out) {
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (doc == NULL || node == NULL || out == NULL) {
+        return RILL_E_INVALID;
+    }
+    rill_xml_node *top = copy_one(doc, node);
+    if (top == NULL) {
+        return RILL_E_NOMEM;
+    }
+    /* A pre-order walk of the source, the copy following step by step. */
+    const rill_xml_node *s = node;
+    rill_xml_node *d = top;
+    for (;;) {
+        const rill_xml_node *next = rill__xnode_first(s);
+        rill_xml_node *dparent = d;
+        if (next == NULL) {
+            while (s != node && (next = rill__xnode_next(s)) == NULL) {
+                s = s->parent;
+                d = d->parent;
+            }
+            if (s == node) {
+                break;
+            }
+            dparent = d->parent;
+        }
+        rill_xml_node *c = copy_one(doc, next);
+        if (c == NULL) {
+            free_subtree(doc, top);
+            return RILL_E_NOMEM;
+        }
+        rill__xnode_append(dparent, c);
+        s = next;
+        d = c;
+    }
+    *out = top;
+    return RILL_OK;
+}
+
+/* MARK: Reading nodes */
+
+rill_xml_kind
+rill_xml_node_kind(const rill_xml_node *node) {
+    return rill__xnode_kind(node);
+}
+
+rill_xml_doc *
+rill_xml_node_doc(const rill_xml_node *node) {
+    return node->doc;
+}
+
+const char *
+rill_xml_node_tag(const rill_xml_node *node) {
+    rill__xname *n = rill__xnode_name(node);
+    return n != NULL ? n->clark : NULL;
+}
+
+const char *
+rill_xml_element_prefix(const rill_xml_node *elem) {
+    rill__xname *n = rill__xnode_name(elem);
+    return n != NULL && rill__xnode_kind(elem) == RILL_XML_ELEMENT ? n->prefix
+                                                                   : NULL;
+}
+
+const char *
+rill_xml_node_text(const rill_xml_node *node) {
+    return node->text;
+}
+
+const char *
+rill_xml_node_tail(const rill_xml_node *node) {
+    return node->tail;
+}
+
+const char *
+rill_xml_pi_data(const rill_xml_node *pi) {
+    if (rill__xnode_kind(pi) != RILL_XML_PI) {
+        return NULL;
+    }
+    const char *t = pi->text + rill__xnode_name(pi)->len;
+    return *t == ' ' ? t + 1 : t;
+}
+
+/* MARK: Changing nodes */
+
+/* Replaces the string at `*slot` with a copy of `len` bytes at `s`. */
+static rill_status
+replace_string(rill_xml_doc *doc, char **slot, const char *s, size_t len) {
+    char *copy = NULL;
+    if (s != NULL) {
+        if (memchr(s, '\0', len) != NULL) {
+            return RILL_E_INVALID;
+        }
+        copy = rill__xdoc_strdup(doc, s, len);
+        if (copy == NULL) {
+            return RILL_E_NOMEM;
+        }
+    }
+    rill__xdoc_strfree(doc, *slot);
+    *slot = copy;
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_node_set_text_len(rill_xml_node *node, const char *text, size_t len) {
+    if (node == NULL) {
+        return RILL_E_INVALID;
+    }
+    if (rill__xnode_kind(node) != RILL_XML_PI) {
+        return replace_string(node->doc, &node->text, text, len);
+    }
+    if (text != NULL && memchr(text, '\0', len) != NULL) {
+        return RILL_E_INVALID;
+    }
+    rill__xname *target = rill__xnode_name(node);
+    char *t = pi_text(node->doc, target->clark, target->len, text,
+                      text != NULL ? len : 0);
+    if (t == NULL) {
+        return RILL_E_NOMEM;
+    }
+    rill__xdoc_strfree(node->doc, node->text);
+    node->text = t;
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_node_set_text(rill_xml_node *node, const char *text) {
+    return rill_xml_node_set_text_len(node, text,
+                                      text != NULL ? strlen(text) : 0);
+}
+
+rill_status
+rill_xml_node_set_tail_len(rill_xml_node *node, const char *tail, size_t len) {
+    if (node == NULL) {
+        return RILL_E_INVALID;
+    }
+    return replace_string(node->doc, &node->tail, tail, len);
+}
+
+rill_status
+rill_xml_node_set_tail(rill_xml_node *node, const char *tail) {
+    return rill_xml_node_set_tail_len(node, tail,
+                                      tail != NULL ? strlen(tail) : 0);
+}
+
+rill_status
+rill_xml_element_set_tag(rill_xml_node *elem, const char *tag) {
+    if (elem == NULL || rill__xnode_kind(elem) != RILL_XML_ELEMENT
+        || !valid_name(tag)) {
+        return RILL_E_INVALID;
+    }
+    rill__xname *name = intern_user_name(elem->doc, tag);
+    if (name == NULL) {
+        return RILL_E_NOMEM;
+    }
+    elem->name_kind = (uintptr_t)name;
+    return RILL_OK;
+}
+
+/* MARK: Attributes */
+
+rill__xattrs *
+rill__xnode_alloc_attrs(rill_xml_node *elem, size_t n) {
+    if (n > UINT32_MAX / 2) {
+        return NULL;
+    }
+    rill__xattrs *a = rill__xdoc_alloc(elem->doc, attrs_size(n));
+    if (a != NULL) {
+        a->count = 0;
+        a->cap = (uint32_t)n;
+        elem->attrs = a;
+    }
+    return a;
+}
+
+size_t
+rill_xml_element_attr_count(const rill_xml_node *elem) {
+    return elem->attrs != NULL ? elem->attrs->count : 0;
+}
+
+bool
+rill_xml_element_attr(const rill_xml_node *elem, size_t index,
+                      const char **name, const char **value) {
+    if (index >= rill_xml_element_attr_count(elem)) {
+        return false;
+    }
+    const rill__xattr *a = &elem->attrs->items[index];
+    if (name != NULL) {
+        *name = a->name->clark;
+    }
+    if (value != NULL) {
+        *value = a->value;
+    }
+    return true;
+}
+
+const char *
+rill_xml_element_attr_prefix(const rill_xml_node *elem, size_t index) {
+    if (index >= rill_xml_element_attr_count(elem)) {
+        return NULL;
+    }
+    return elem->attrs->items[index].name->prefix;
+}
+
+/* Returns the index of attribute `name`, or -1. */
+static ptrdiff_t
+find_attr(const rill_xml_node *elem, const char *name) {
+    if (elem->attrs == NULL) {
+        return -1;
+    }
+    const rill__xname *canon = rill__xdoc_lookup(elem->doc, name, strlen(name));
+    if (canon == NULL) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < elem->attrs->count; i++) {
+        if (elem->attrs->items[i].name->canon == canon) {
+            return (ptrdiff_t)i;
+        }
+    }
+    return -1;
+}
+
+const char *
+rill_xml_element_get(const rill_xml_node *elem, const char *name) {
+    if (elem == NULL || name == NULL) {
+        return NULL;
+    }
+    ptrdiff_t i = find_attr(elem, name);
+    return i >= 0 ? elem->attrs->items[i].value : NULL;
+}
+
+/* Makes room for one more attribute. */
+static bool
+attrs_reserve(rill_xml_node *elem) {
+    rill__xattrs *old = elem->attrs;
+    if (old != NULL && old->count < old->cap) {
+        return true;
+    }
+    size_t cap = old != NULL ? (size_t)old->cap * 2 : 4;
+    if (cap > UINT32_MAX / 2) {
+        return false;
+    }
+    rill__xattrs *a = rill__xdoc_alloc(elem->doc, attrs_size(cap));
+    if (a == NULL) {
+        return false;
+    }
+    a->count = 0;
+    a->cap = (uint32_t)cap;
+    if (old != NULL) {
+        memcpy(a->items, old->items, old->count * sizeof old->items[0]);
+        a->count = old->count;
+        rill__xdoc_release(elem->doc, old, attrs_size(old->cap));
+    }
+    elem->attrs = a;
+    return true;
+}
+
+rill_status
+rill_xml_element_set(rill_xml_node *elem, const char *name, const char *value) {
+    if (elem == NULL || rill__xnode_kind(elem) != RILL_XML_ELEMENT
+        || !valid_name(name) || value == NULL) {
+        return RILL_E_INVALID;
+    }
+    rill_xml_doc *doc = elem->doc;
+    ptrdiff_t i = find_attr(elem, name);
+    if (i >= 0) {
+        return replace_string(doc, &elem->attrs->items[i].value, value,
+                              strlen(value));
+    }
+    rill__xname *n = intern_user_name(doc, name);
+    if (n == NULL || !attrs_reserve(elem)) {
+        return RILL_E_NOMEM;
+    }
+    char *v = rill__xdoc_strdup(doc, value, strlen(value));
+    if (v == NULL) {
+        return RILL_E_NOMEM;
+    }
+    elem->attrs->items[elem->attrs->count++] = (rill__xattr){n, v};
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_element_del(rill_xml_node *elem, const char *name) {
+    if (elem == NULL || name == NULL) {
+        return RILL_E_INVALID;
+    }
+    ptrdiff_t i = find_attr(elem, name);
+    if (i < 0) {
+        return RILL_DONE;
+    }
+    rill__xattrs *a = elem->attrs;
+    rill__xdoc_strfree(elem->doc, a->items[i].value);
+    memmove(&a->items[i], &a->items[i + 1],
+            (a->count - (size_t)i - 1) * sizeof a->items[0]);
+    a->count--;
+    return RILL_OK;
+}
+
+/* MARK: Structure */
+
+rill_xml_node *
+rill_xml_node_parent(const rill_xml_node *node) {
+    return node->parent;
+}
+
+size_t
+rill_xml_node_child_count(const rill_xml_node *elem) {
+    size_t n = 0;
+    for (const rill_xml_node *c = rill__xnode_first(elem); c != NULL;
+         c = rill__xnode_next(c)) {
+        n++;
+    }
+    return n;
+}
+
+rill_xml_node *
+rill_xml_node_child(const rill_xml_node *elem, ptrdiff_t index) {
+    rill_xml_doc *doc = elem->doc;
+    if (index < 0) {
+        index += (ptrdiff_t)rill_xml_node_child_count(elem);
+        if (index < 0) {
+            return NULL;
+        }
+    }
+    size_t want = (size_t)index;
+    rill_xml_node *c = rill__xnode_first(elem);
+    size_t at = 0;
+    if (doc->cursor_parent == elem && doc->cursor_index <= want) {
+        c = doc->cursor_child;
+        at = doc->cursor_index;
+    }
+    for (; c != NULL && at < want; at++) {
+        c = rill__xnode_next(c);
+    }
+    if (c != NULL) {
+        doc->cursor_parent = elem;
+        doc->cursor_child = c;
+        doc->cursor_index = want;
+    }
+    return c;
+}
+
+rill_xml_node *
+rill_xml_node_first_child(const rill_xml_node *elem) {
+    return rill__xnode_first(elem);
+}
+
+rill_xml_node *
+rill_xml_node_last_child(const rill_xml_node *elem) {
+    return elem->last;
+}
+
+rill_xml_node *
+rill_xml_node_next(const rill_xml_node *node) {
+    return rill__xnode_next(node);
+}
+
+rill_xml_node *
+rill_xml_node_prev(const rill_xml_node *node) {
+    const rill_xml_node *p = node->parent;
+    if (p == NULL || p->last->next == node) {
+        return NULL;
+    }
+    rill_xml_node *c = p->last->next;
+    while (c->next != node) {
+        c = c->next;
+    }
+    return c;
+}
+
+void
+rill__xnode_append(rill_xml_node *parent, rill_xml_node *child) {
+    child->parent = parent;
+    if (parent->last == NULL) {
+        child->next = child;
+    } else {
+        child->next = parent->last->next;
+        parent->last->next = child;
+    }
+    parent->last = child;
+}
+
+/* Checks that `child` may become a child of `parent`. */
+static bool
+can_adopt(const rill_xml_node *parent, const rill_xml_node *child) {
+    if (parent == NULL || child == NULL
+        || rill__xnode_kind(parent) != RILL_XML_ELEMENT || child->parent != NULL
+        || child->doc != parent->doc || child->doc->root == child) {
+        return false;
+    }
+    for (const rill_xml_node *a = parent; a != NULL; a = a->parent) {
+        if (a == child) {
+            return false;
+        }
+    }
+    return true;
+}
+
+rill_status
+rill_xml_append(rill_xml_node *parent, rill_xml_node *child) {
+    if (!can_adopt(parent, child)) {
+        return RILL_E_INVALID;
+    }
+    parent->doc->cursor_parent = NULL;
+    rill__xnode_append(parent, child);
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_insert(rill_xml_node *parent, ptrdiff_t index, rill_xml_node *child) {
+    if (!can_adopt(parent, child)) {
+        return RILL_E_INVALID;
+    }
+    parent->doc->cursor_parent = NULL;
+    size_t count = rill_xml_node_child_count(parent);
+    if (index < 0) {
+        index += (ptrdiff_t)count;
+        index = index < 0 ? 0 : index;
+    }
+    if ((size_t)index >= count) {
+        rill__xnode_append(parent, child);
+        return RILL_OK;
+    }
+    /* Link after the predecessor; the last child stays last. */
+    rill_xml_node *pred = parent->last;
+    for (ptrdiff_t i = 0; i < index; i++) {
+        pred = pred->next;
+    }
+    child->parent = parent;
+    child->next = pred->next;
+    pred->next = child;
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_extend(rill_xml_node *parent, rill_xml_node *const *children,
+                size_t n) {
+    if (n > 0 && children == NULL) {
+        return RILL_E_INVALID;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!can_adopt(parent, children[i])) {
+            return RILL_E_INVALID;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (children[j] == children[i]) {
+                return RILL_E_INVALID;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        rill__xnode_append(parent, children[i]);
+    }
+    if (n > 0) {
+        parent->doc->cursor_parent = NULL;
+    }
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_remove(rill_xml_node *parent, rill_xml_node *child) {
+    if (parent == NULL || child == NULL || child->parent != parent) {
+        return RILL_E_INVALID;
+    }
+    parent->doc->cursor_parent = NULL;
+    rill_xml_node *pred = parent->last;
+    while (pred->next != child) {
+        pred = pred->next;
+    }
+    if (pred == child) {
+        parent->last = NULL;
+    } else {
+        pred->next = child->next;
+        if (parent->last == child) {
+            parent->last = pred;
+        }
+    }
+    child->parent = NULL;
+    child->next = NULL;
+    return RILL_OK;
+}
+
+rill_status
+rill_xml_doc_set_root(rill_xml_doc *doc, rill_xml_node *elem) {
+    if (doc == NULL || elem == NULL
+        || rill__xnode_kind(elem) != RILL_XML_ELEMENT || elem->doc != doc
+        || elem->parent != NULL) {
+        return RILL_E_INVALID;
+    }
+    doc->root = elem;
+    return RILL_OK;
+}
+
+/* MARK: Iteration */
+
+enum { ITER_ALL, ITER_TAG, ITER_NONE };
+
+void
+rill_xml_iter_init(rill_xml_iter *it, const rill_xml_node *root,
+                   const char *tag) {
+    it->root = root;
+    it->next = (rill_xml_node *)root;
+    it->match = NULL;
+    it->mode = ITER_ALL;
+    if (root != NULL && tag != NULL && strcmp(tag, "*") != 0) {
+        it->match = rill__xdoc_lookup(root->doc, tag, strlen(tag));
+        it->mode = it->match != NULL ? ITER_TAG : ITER_NONE;
+    }
+    if (it->mode == ITER_NONE) {
+        it->next = NULL;
+    }
+}
+
+/* The node after `n` in document order within `root`, or NULL. */
+static rill_xml_node *
+preorder_next(const rill_xml_node *root, const rill_xml_node *n) {
+    rill_xml_node *c = rill__xnode_first(n);
+    if (c != NULL) {
+        return c;
+    }
+    while (n != root) {
+        rill_xml_node *s = rill__xnode_next(n);
+        if (s != NULL) {
+            return s;
+        }
+        n = n->parent;
+    }
+    return NULL;
+}
+
+rill_xml_node *
+rill_xml_iter_next(rill_xml_iter *it) {
+    while (it->next != NULL) {
+        rill_xml_node *n = it->next;
+        it->next = preorder_next(it->root, n);
+        if (it->mode == ITER_ALL) {
+            return n;
+        }
+        const rill__xname *name = rill__xnode_name(n);
+        if (rill__xnode_kind(n) == RILL_XML_ELEMENT
+            && name->canon == it->match) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+enum { TEXT_OWN, TEXT_CHILDREN, TEXT_AFTER, TEXT_DONE };
+
+void
+rill_xml_text_iter_init(rill_xml_text_iter *it, const rill_xml_node *root) {
+    it->root = root;
+    it->node = root;
+    it->phase = root != NULL ? TEXT_OWN : TEXT_DONE;
+}
+
+const char *
+rill_xml_text_iter_next(rill_xml_text_iter *it) {
+    for (;;) {
+        const rill_xml_node *n = it->node;
+        const char *s = NULL;
+        switch (it->phase) {
+        case TEXT_OWN:
+            if (rill__xnode_kind(n) != RILL_XML_ELEMENT) {
+                it->phase = TEXT_AFTER;
+                continue;
+            }
+            it->phase = TEXT_CHILDREN;
+            s = n->text;
+            break;
+        case TEXT_CHILDREN:
+            if (n->last != NULL) {
+                it->node = rill__xnode_first(n);
+                it->phase = TEXT_OWN;
+            } else {
+                it->phase = TEXT_AFTER;
+            }
+            continue;
+        case TEXT_AFTER:
+            if (n == it->root) {
+                it->phase = TEXT_DONE;
+                continue;
+            }
+            s = n->tail;
+            if (rill__xnode_next(n) != NULL) {
+                it->node = rill__xnode_next(n);
+                it->phase = TEXT_OWN;
+            } else {
+                it->node = n->parent;
+            }
+            break;
+        default:
+            return NULL;
+        }
+        if (s != NULL && s[0] != '\0') {
+            return s;
+        }
+    }
+}
