@@ -32,25 +32,31 @@ typedef struct rill__xattrs {
     rill__xattr items[];
 } rill__xattrs;
 
-/* The node kinds live in the low bits of the name pointer. */
-#define RILL__XKIND_MASK ((uintptr_t)3)
+/* The low bits of a node's name pointer (names are 16-byte aligned): the
+ * kind, and where the attributes are. */
+#define RILL__XKIND_MASK  ((uintptr_t)3)
+#define RILL__XATTRS_SLOT ((uintptr_t)4) /* a pointer just before the node */
+#define RILL__XATTRS_SIDE ((uintptr_t)8) /* in the document's side table */
+#define RILL__XFLAGS_MASK ((uintptr_t)15)
 
-/* Children form a list through `next` that is circular: the parent keeps
- * its last child, whose `next` is the first. */
+/* 48 bytes. Children form a list through `next` that is circular: the
+ * parent keeps its last child, whose `next` is the first. A node without a
+ * parent (the root, or detached) keeps its document in `next` instead.
+ * Elements parsed with attributes, and every element made in code, are
+ * preceded by a pointer to their attributes; the few parsed elements that
+ * get their first attribute later keep it in a side table. */
 struct rill_xml_node {
-    uintptr_t name_kind; /* rill__xname * | kind - 1 (element 0) */
+    uintptr_t name_kind; /* rill__xname * | kind - 1 | RILL__XATTRS_* */
     char *text;          /* NULL: None */
     char *tail;          /* NULL: None */
     rill_xml_node *parent;
     rill_xml_node *next;
     rill_xml_node *last; /* last child */
-    rill__xattrs *attrs; /* NULL: none */
-    rill_xml_doc *doc;
 };
 
 static inline rill__xname *
 rill__xnode_name(const rill_xml_node *n) {
-    return (rill__xname *)(n->name_kind & ~RILL__XKIND_MASK);
+    return (rill__xname *)(n->name_kind & ~RILL__XFLAGS_MASK);
 }
 
 static inline rill_xml_kind
@@ -67,6 +73,27 @@ static inline rill_xml_node *
 rill__xnode_next(const rill_xml_node *n) {
     const rill_xml_node *p = n->parent;
     return p == NULL || p->last == n ? NULL : n->next;
+}
+
+/* Returns the document of `n` (a walk up to the top of its tree). */
+static inline rill_xml_doc *
+rill__xnode_doc(const rill_xml_node *n) {
+    while (n->parent != NULL) {
+        n = n->parent;
+    }
+    return (rill_xml_doc *)n->next;
+}
+
+/* Returns the attributes of `n`, or NULL. */
+rill__xattrs *rill__xnode_attrs_slow(const rill_xml_node *n);
+
+static inline rill__xattrs *
+rill__xnode_attrs(const rill_xml_node *n) {
+    if (n->name_kind & RILL__XATTRS_SLOT) {
+        return ((rill__xattrs *const *)n)[-1];
+    }
+    return (n->name_kind & RILL__XATTRS_SIDE) ? rill__xnode_attrs_slow(n)
+                                              : NULL;
 }
 
 /* Allocates `size` bytes from the document's arena (8-byte aligned);
@@ -92,16 +119,23 @@ rill__xname *rill__xdoc_intern(rill_xml_doc *doc, const char *clark, size_t len,
 rill__xname *rill__xdoc_lookup(const rill_xml_doc *doc, const char *clark,
                                size_t len);
 
-/* Creates a node of `kind` with `name` (NULL for comments), detached. */
+/* Creates a node of `kind` with `name` (NULL for comments), detached;
+ * with room for an attributes pointer when `slot`. */
 rill_xml_node *rill__xnode_new(rill_xml_doc *doc, rill_xml_kind kind,
-                               rill__xname *name);
+                               rill__xname *name, bool slot);
 
 /* Appends `child` to `parent` without checks (the parser's fast path). */
 void rill__xnode_append(rill_xml_node *parent, rill_xml_node *child);
 
-/* Sets the attributes of `elem` (which has none) to `n` copies; NULL on
- * failure. */
-rill__xattrs *rill__xnode_alloc_attrs(rill_xml_node *elem, size_t n);
+/* Gives `elem` (made with a slot, without attributes) room for `n`
+ * attributes; NULL on failure. */
+rill__xattrs *rill__xnode_alloc_attrs(rill_xml_doc *doc, rill_xml_node *elem,
+                                      size_t n);
+
+/* Stores the text of `len` bytes at `s`, sharing one copy per document of
+ * short whitespace-only strings (indentation); NULL on failure. Free it
+ * with rill__xdoc_strfree. */
+char *rill__xdoc_text(rill_xml_doc *doc, const char *s, size_t len);
 
 /* Sets the document's root (the parser's fast path). */
 void rill__xdoc_set_root(rill_xml_doc *doc, rill_xml_node *root);

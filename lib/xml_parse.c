@@ -79,6 +79,17 @@ static const XML_Memory_Handling_Suite expat_memory = {mm_malloc, mm_realloc,
 
 /* MARK: The parser */
 
+/* A cache from expat's raw names to interned ones: most documents use a
+ * few names over and over. */
+#define NAME_CACHE     256u
+#define NAME_CACHE_MAX 48u /* longer raw names are not cached */
+
+typedef struct name_cache_entry {
+    rill__xname *name;
+    uint32_t len;
+    char raw[NAME_CACHE_MAX];
+} name_cache_entry;
+
 struct rill_xml_parser {
     rill_allocator alloc;
     XML_Parser xp;
@@ -89,10 +100,11 @@ struct rill_xml_parser {
     rill_xml_node **stack; /* the open elements */
     size_t depth;
     size_t stack_cap;
-    rill_xml_node *last; /* the node pending text goes to */
-    bool tail;           /* pending text is last's tail, not its text */
-    rill__buf text;      /* character data not yet stored */
-    rill__buf name;      /* scratch for Clark names */
+    rill_xml_node *last;     /* the node pending text goes to */
+    bool tail;               /* pending text is last's tail, not its text */
+    rill__buf text;          /* character data not yet stored */
+    rill__buf name;          /* scratch for Clark names */
+    name_cache_entry *cache; /* NAME_CACHE entries, allocated on first use */
     rill_error error;
     bool closed;
     bool encoding_override; /* the caller named the encoding */
@@ -122,7 +134,7 @@ flush_text(rill_xml_parser *p) {
     if (p->text.size == 0) {
         return true;
     }
-    char *s = rill__xdoc_strdup(p->doc, p->text.data, p->text.size);
+    char *s = rill__xdoc_text(p->doc, p->text.data, p->text.size);
     if (s == NULL) {
         fail_nomem(p);
         return false;
@@ -136,8 +148,39 @@ flush_text(rill_xml_parser *p) {
 
 /* Interns an expat name, "uri\1local\1prefix", "uri\1local" (default
  * namespace) or "local", as a Clark name and a prefix. */
+static size_t
+cache_index(const char *raw, size_t len) {
+    uint32_t h = (uint32_t)len * 0x9e3779b1u;
+    h ^= (unsigned char)raw[0] * 0x85ebca6bu;
+    h ^= (unsigned char)raw[len / 2] * 0xc2b2ae35u;
+    h ^= (unsigned char)raw[len - 1] * 0x27d4eb2fu;
+    return (h ^ (h >> 16)) & (NAME_CACHE - 1);
+}
+
+static rill__xname *intern_raw_name(rill_xml_parser *p, const char *raw);
+
+/* Interns an expat name through the cache. */
 static rill__xname *
 intern_expat_name(rill_xml_parser *p, const char *raw) {
+    size_t len = strlen(raw);
+    if (len == 0 || len > NAME_CACHE_MAX || p->cache == NULL) {
+        return intern_raw_name(p, raw);
+    }
+    name_cache_entry *e = &p->cache[cache_index(raw, len)];
+    if (e->len == len && memcmp(e->raw, raw, len) == 0) {
+        return e->name;
+    }
+    rill__xname *n = intern_raw_name(p, raw);
+    if (n != NULL) {
+        e->name = n;
+        e->len = (uint32_t)len;
+        memcpy(e->raw, raw, len);
+    }
+    return n;
+}
+
+static rill__xname *
+intern_raw_name(rill_xml_parser *p, const char *raw) {
     const char *sep = strchr(raw, NS_SEP);
     if (sep == NULL) {
         return rill__xdoc_intern(p->doc, raw, strlen(raw), NULL, 0);
@@ -186,7 +229,7 @@ add_attrs(rill_xml_parser *p, rill_xml_node *n, const XML_Char **atts) {
     if (count == 0) {
         return true;
     }
-    rill__xattrs *a = rill__xnode_alloc_attrs(n, count);
+    rill__xattrs *a = rill__xnode_alloc_attrs(p->doc, n, count);
     if (a == NULL) {
         return false;
     }
@@ -217,8 +260,9 @@ on_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
         return;
     }
     rill__xname *name = intern_expat_name(p, tag);
-    rill_xml_node *n =
-        name != NULL ? rill__xnode_new(p->doc, RILL_XML_ELEMENT, name) : NULL;
+    rill_xml_node *n = name != NULL ? rill__xnode_new(p->doc, RILL_XML_ELEMENT,
+                                                      name, atts[0] != NULL)
+                                    : NULL;
     if (n == NULL) {
         fail_nomem(p);
         return;
@@ -277,7 +321,7 @@ on_comment(void *ud, const XML_Char *text) {
     if (p->depth == 0 || !flush_text(p)) {
         return;
     }
-    rill_xml_node *n = rill__xnode_new(p->doc, RILL_XML_COMMENT, NULL);
+    rill_xml_node *n = rill__xnode_new(p->doc, RILL_XML_COMMENT, NULL, false);
     if (n != NULL) {
         n->text = rill__xdoc_strdup(p->doc, text, strlen(text));
         if (n->text == NULL) {
@@ -354,6 +398,7 @@ parser_free(rill_xml_parser *p) {
     rill__free(&p->alloc, p->stack, p->stack_cap * sizeof *p->stack);
     rill__buf_clear(&p->text, &p->alloc);
     rill__buf_clear(&p->name, &p->alloc);
+    rill__free(&p->alloc, p->cache, NAME_CACHE * sizeof *p->cache);
     rill_allocator a = p->alloc;
     rill__free(&a, p, sizeof *p);
 }
@@ -386,6 +431,12 @@ rill_xml_parser_new(const rill_xml_options *opts, rill_xml_parser **out,
         parser_free(p);
         return rill__error_code(err, RILL_E_NOMEM);
     }
+    p->cache = rill__malloc(a, NAME_CACHE * sizeof *p->cache);
+    if (p->cache == NULL) {
+        parser_free(p);
+        return rill__error_code(err, RILL_E_NOMEM);
+    }
+    memset(p->cache, 0, NAME_CACHE * sizeof *p->cache);
     expat_alloc = &p->alloc;
     p->xp = XML_ParserCreate_MM(enc, &expat_memory, "\x01");
     if (p->xp == NULL) {

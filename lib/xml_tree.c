@@ -25,6 +25,22 @@ typedef struct big_block {
     size_t size;
 } big_block;
 
+/* An element's attributes kept outside the node. */
+typedef struct side_entry {
+    const rill_xml_node *node;
+    rill__xattrs *attrs;
+} side_entry;
+
+/* A shared whitespace string. */
+typedef struct shared_text {
+    char *s;
+    size_t len;
+} shared_text;
+
+#define SHARED_BYTES 2048u /* room for the shared whitespace strings */
+#define SHARED_MAX   64u   /* the longest shared string */
+#define SHARED_COUNT 64u   /* how many distinct ones */
+
 /* A registered namespace prefix. */
 typedef struct ns_entry {
     char *prefix;
@@ -51,6 +67,16 @@ struct rill_xml_doc {
     ns_entry *ns;
     size_t n_ns;
     size_t cap_ns;
+    /* Attributes of elements made without a slot (side_entry table). */
+    side_entry *side;
+    size_t side_cap;
+    size_t side_count;
+    /* Shared whitespace-only strings, in one block. */
+    char *shared;
+    size_t shared_used;
+    shared_text shared_list[SHARED_COUNT];
+    size_t n_shared;
+    char *shared_by_len[SHARED_MAX + 1]; /* the last one of each length */
     /* The last child reached by index, for O(1) walks by index. */
     const rill_xml_node *cursor_parent;
     rill_xml_node *cursor_child;
@@ -177,9 +203,69 @@ rill__xdoc_strdup(rill_xml_doc *doc, const char *s, size_t len) {
 
 void
 rill__xdoc_strfree(rill_xml_doc *doc, char *s) {
-    if (s != NULL) {
-        rill__xdoc_release(doc, s, strlen(s) + 1);
+    if (s == NULL
+        || (doc->shared != NULL && s >= doc->shared
+            && s < doc->shared + SHARED_BYTES)) {
+        return;
     }
+    rill__xdoc_release(doc, s, strlen(s) + 1);
+}
+
+static bool
+is_xml_space(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns the shared copy of whitespace `s`, or NULL when it has none and
+ * there is no room for it. */
+static char *
+shared_text_of(rill_xml_doc *doc, const char *s, size_t len) {
+    char *last = doc->shared_by_len[len];
+    if (last != NULL && memcmp(last, s, len) == 0) {
+        return last;
+    }
+    for (size_t i = 0; i < doc->n_shared; i++) {
+        shared_text *t = &doc->shared_list[i];
+        if (t->len == len && memcmp(t->s, s, len) == 0) {
+            doc->shared_by_len[len] = t->s;
+            return t->s;
+        }
+    }
+    if (doc->n_shared == SHARED_COUNT
+        || SHARED_BYTES - doc->shared_used < len + 1) {
+        return NULL;
+    }
+    if (doc->shared == NULL) {
+        doc->shared = rill__malloc(&doc->alloc, SHARED_BYTES);
+        if (doc->shared == NULL) {
+            return NULL;
+        }
+        doc->bytes += SHARED_BYTES;
+    }
+    char *p = doc->shared + doc->shared_used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    doc->shared_used += len + 1;
+    doc->shared_list[doc->n_shared++] = (shared_text){p, len};
+    doc->shared_by_len[len] = p;
+    return p;
+}
+
+char *
+rill__xdoc_text(rill_xml_doc *doc, const char *s, size_t len) {
+    if (len > 0 && len <= SHARED_MAX && is_xml_space(s, len)) {
+        char *p = shared_text_of(doc, s, len);
+        if (p != NULL) {
+            return p;
+        }
+    }
+    return rill__xdoc_strdup(doc, s, len);
 }
 
 const rill_allocator *
@@ -224,6 +310,8 @@ rill_xml_doc_free(rill_xml_doc *doc) {
         rill__free(&a, b, b->size);
     }
     rill__free(&a, doc->names, doc->names_cap * sizeof *doc->names);
+    rill__free(&a, doc->side, doc->side_cap * sizeof *doc->side);
+    rill__free(&a, doc->shared, doc->shared != NULL ? SHARED_BYTES : 0);
     rill__free(&a, doc->ns, doc->cap_ns * sizeof *doc->ns);
     rill__free(&a, doc, sizeof *doc);
 }
@@ -332,11 +420,14 @@ name_new(rill_xml_doc *doc, uint32_t h, const char *clark, size_t len,
     if (len > UINT32_MAX - 1 || plen > SIZE_MAX / 2 || len > SIZE_MAX / 2) {
         return NULL;
     }
+    /* Names are never freed: over-allocate to align them to 16 bytes, so
+     * that nodes can keep flags in the low bits of the pointer. */
     size_t size = sizeof(rill__xname) + len + 1 + (prefix ? plen + 1 : 0);
-    rill__xname *n = rill__xdoc_alloc(doc, size);
-    if (n == NULL) {
+    char *block = rill__xdoc_alloc(doc, size + 8);
+    if (block == NULL) {
         return NULL;
     }
+    rill__xname *n = (rill__xname *)(block + ((uintptr_t)block & 8));
     n->hash = h;
     n->len = (uint32_t)len;
     memcpy(n->clark, clark, len);
@@ -505,16 +596,137 @@ rill_xml_doc_namespace_prefix(const rill_xml_doc *doc, const char *uri) {
     return NULL;
 }
 
+/* MARK: Side table of attributes */
+
+static size_t
+side_hash(const rill_xml_node *n, size_t cap) {
+    uintptr_t x = (uintptr_t)n >> 4;
+    x ^= x >> 17;
+    x *= (uintptr_t)0x9e3779b97f4a7c15u;
+    return (size_t)(x >> 7) & (cap - 1);
+}
+
+static size_t
+side_slot(const rill_xml_doc *doc, const rill_xml_node *n) {
+    size_t i = side_hash(n, doc->side_cap);
+    while (doc->side[i].node != NULL && doc->side[i].node != n) {
+        i = (i + 1) & (doc->side_cap - 1);
+    }
+    return i;
+}
+
+rill__xattrs *
+rill__xnode_attrs_slow(const rill_xml_node *n) {
+    const rill_xml_doc *doc = rill__xnode_doc(n);
+    return doc->side[side_slot(doc, n)].attrs;
+}
+
+static bool
+side_grow(rill_xml_doc *doc) {
+    size_t cap = doc->side_cap == 0 ? 16 : doc->side_cap * 2;
+    side_entry *old = doc->side;
+    size_t old_cap = doc->side_cap;
+    side_entry *t = rill__malloc(&doc->alloc, cap * sizeof *t);
+    if (t == NULL) {
+        return false;
+    }
+    memset(t, 0, cap * sizeof *t);
+    doc->side = t;
+    doc->side_cap = cap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i].node != NULL) {
+            doc->side[side_slot(doc, old[i].node)] = old[i];
+        }
+    }
+    rill__free(&doc->alloc, old, old_cap * sizeof *old);
+    doc->bytes += (cap - old_cap) * sizeof *t;
+    return true;
+}
+
+/* Stores the attributes of `n` (made without a slot) in the side table. */
+static bool
+side_set(rill_xml_doc *doc, rill_xml_node *n, rill__xattrs *a) {
+    if (!(n->name_kind & RILL__XATTRS_SIDE)) {
+        if ((doc->side_count + 1) * 2 > doc->side_cap && !side_grow(doc)) {
+            return false;
+        }
+        doc->side_count++;
+        n->name_kind |= RILL__XATTRS_SIDE;
+    }
+    side_entry *e = &doc->side[side_slot(doc, n)];
+    e->node = n;
+    e->attrs = a;
+    return true;
+}
+
+/* Removes `n` from the side table (linear probing: shift back). */
+static void
+side_remove(rill_xml_doc *doc, rill_xml_node *n) {
+    size_t mask = doc->side_cap - 1;
+    size_t i = side_slot(doc, n);
+    doc->side[i].node = NULL;
+    doc->side_count--;
+    n->name_kind &= ~RILL__XATTRS_SIDE;
+    for (size_t j = (i + 1) & mask; doc->side[j].node != NULL;
+         j = (j + 1) & mask) {
+        size_t home = side_hash(doc->side[j].node, doc->side_cap);
+        /* Move entry j back to the hole when its home is not in (i, j]. */
+        bool between =
+            i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            doc->side[i] = doc->side[j];
+            doc->side[j].node = NULL;
+            i = j;
+        }
+    }
+}
+
+/* Points `n` at its attributes `a` (NULL: none). */
+static bool
+set_attrs(rill_xml_doc *doc, rill_xml_node *n, rill__xattrs *a) {
+    if (n->name_kind & RILL__XATTRS_SLOT) {
+        ((rill__xattrs **)n)[-1] = a;
+        return true;
+    }
+    if (a == NULL) {
+        if (n->name_kind & RILL__XATTRS_SIDE) {
+            side_remove(doc, n);
+        }
+        return true;
+    }
+    return side_set(doc, n, a);
+}
+
 /* MARK: Creating and freeing nodes */
 
+static size_t
+node_size(const rill_xml_node *n) {
+    return sizeof *n
+           + ((n->name_kind & RILL__XATTRS_SLOT) ? sizeof(void *) : 0);
+}
+
+static void *
+node_block(rill_xml_node *n) {
+    return (n->name_kind & RILL__XATTRS_SLOT) ? (char *)n - sizeof(void *)
+                                              : (char *)n;
+}
+
 rill_xml_node *
-rill__xnode_new(rill_xml_doc *doc, rill_xml_kind kind, rill__xname *name) {
-    rill_xml_node *n = rill__xdoc_alloc(doc, sizeof *n);
-    if (n != NULL) {
-        memset(n, 0, sizeof *n);
-        n->name_kind = (uintptr_t)name | (uintptr_t)(kind - 1);
-        n->doc = doc;
+rill__xnode_new(rill_xml_doc *doc, rill_xml_kind kind, rill__xname *name,
+                bool slot) {
+    size_t extra = slot ? sizeof(void *) : 0;
+    char *block = rill__xdoc_alloc(doc, sizeof(rill_xml_node) + extra);
+    if (block == NULL) {
+        return NULL;
     }
+    rill_xml_node *n = (rill_xml_node *)(block + extra);
+    memset(n, 0, sizeof *n);
+    n->name_kind = (uintptr_t)name | (uintptr_t)(kind - 1);
+    if (slot) {
+        n->name_kind |= RILL__XATTRS_SLOT;
+        ((rill__xattrs **)n)[-1] = NULL;
+    }
+    n->next = (rill_xml_node *)doc;
     return n;
 }
 
@@ -535,7 +747,7 @@ rill_xml_element_new(rill_xml_doc *doc, const char *tag, rill_xml_node **out) {
     if (name == NULL) {
         return RILL_E_NOMEM;
     }
-    *out = rill__xnode_new(doc, RILL_XML_ELEMENT, name);
+    *out = rill__xnode_new(doc, RILL_XML_ELEMENT, name, true);
     return *out != NULL ? RILL_OK : RILL_E_NOMEM;
 }
 
@@ -549,12 +761,13 @@ rill_xml_sub_element(rill_xml_node *parent, const char *tag,
     if (parent == NULL || rill__xnode_kind(parent) != RILL_XML_ELEMENT) {
         return RILL_E_INVALID;
     }
-    rill_status st = rill_xml_element_new(parent->doc, tag, &n);
+    rill_xml_doc *doc = rill__xnode_doc(parent);
+    rill_status st = rill_xml_element_new(doc, tag, &n);
     if (st != RILL_OK) {
         return st;
     }
     rill__xnode_append(parent, n);
-    parent->doc->cursor_parent = NULL;
+    doc->cursor_parent = NULL;
     if (out != NULL) {
         *out = n;
     }
@@ -569,7 +782,7 @@ rill_xml_comment_new(rill_xml_doc *doc, const char *text, rill_xml_node **out) {
     if (doc == NULL || out == NULL) {
         return RILL_E_INVALID;
     }
-    rill_xml_node *n = rill__xnode_new(doc, RILL_XML_COMMENT, NULL);
+    rill_xml_node *n = rill__xnode_new(doc, RILL_XML_COMMENT, NULL, false);
     if (n == NULL) {
         return RILL_E_NOMEM;
     }
@@ -614,7 +827,7 @@ rill_xml_pi_new(rill_xml_doc *doc, const char *target, const char *data,
     }
     rill__xname *name = intern_user_name(doc, target);
     rill_xml_node *n =
-        name != NULL ? rill__xnode_new(doc, RILL_XML_PI, name) : NULL;
+        name != NULL ? rill__xnode_new(doc, RILL_XML_PI, name, false) : NULL;
     if (n == NULL) {
         return RILL_E_NOMEM;
     }
@@ -633,8 +846,10 @@ attrs_size(size_t cap) {
     return sizeof(rill__xattrs) + cap * sizeof(rill__xattr);
 }
 
+/* Frees the attributes of `n`. */
 static void
-free_attrs(rill_xml_doc *doc, rill__xattrs *a) {
+free_attrs(rill_xml_doc *doc, rill_xml_node *n) {
+    rill__xattrs *a = rill__xnode_attrs(n);
     if (a == NULL) {
         return;
     }
@@ -642,6 +857,7 @@ free_attrs(rill_xml_doc *doc, rill__xattrs *a) {
         rill__xdoc_strfree(doc, a->items[i].value);
     }
     rill__xdoc_release(doc, a, attrs_size(a->cap));
+    set_attrs(doc, n, NULL);
 }
 
 /* Frees one node whose children are already gone. */
@@ -649,8 +865,8 @@ static void
 free_one(rill_xml_doc *doc, rill_xml_node *n) {
     rill__xdoc_strfree(doc, n->text);
     rill__xdoc_strfree(doc, n->tail);
-    free_attrs(doc, n->attrs);
-    rill__xdoc_release(doc, n, sizeof *n);
+    free_attrs(doc, n);
+    rill__xdoc_release(doc, node_block(n), node_size(n));
 }
 
 /* Detaches and returns the first child of `n`. */
@@ -688,11 +904,12 @@ rill_xml_node_free(rill_xml_node *node) {
     if (node == NULL) {
         return RILL_OK;
     }
-    if (node->parent != NULL || node->doc->root == node) {
+    rill_xml_doc *doc = rill__xnode_doc(node);
+    if (node->parent != NULL || doc->root == node) {
         return RILL_E_INVALID;
     }
-    node->doc->cursor_parent = NULL;
-    free_subtree(node->doc, node);
+    doc->cursor_parent = NULL;
+    free_subtree(doc, node);
     return RILL_OK;
 }
 
@@ -701,15 +918,14 @@ rill_xml_element_clear(rill_xml_node *elem) {
     if (elem == NULL) {
         return;
     }
-    rill_xml_doc *doc = elem->doc;
+    rill_xml_doc *doc = rill__xnode_doc(elem);
     doc->cursor_parent = NULL;
     while (elem->last != NULL) {
         rill_xml_node *c = pop_first(elem);
         c->parent = NULL;
         free_subtree(doc, c);
     }
-    free_attrs(doc, elem->attrs);
-    elem->attrs = NULL;
+    free_attrs(doc, elem);
     if (rill__xnode_kind(elem) == RILL_XML_ELEMENT) {
         rill__xdoc_strfree(doc, elem->text);
         elem->text = NULL;
@@ -720,19 +936,44 @@ rill_xml_element_clear(rill_xml_node *elem) {
 
 /* MARK: Copying */
 
+static rill__xname *
+copy_name(rill_xml_doc *doc, const rill__xname *n) {
+    const char *p = n->prefix;
+    return rill__xdoc_intern(doc, n->clark, n->len, p,
+                             p != NULL ? strlen(p) : 0);
+}
+
+static bool
+copy_attrs(rill_xml_doc *doc, rill_xml_node *n, const rill__xattrs *src) {
+    rill__xattrs *a = rill__xnode_alloc_attrs(doc, n, src->count);
+    if (a == NULL) {
+        return false;
+    }
+    for (uint32_t i = 0; i < src->count; i++) {
+        const rill__xattr *s = &src->items[i];
+        rill__xname *name = copy_name(doc, s->name);
+        char *value = rill__xdoc_strdup(doc, s->value, strlen(s->value));
+        if (name == NULL || value == NULL) {
+            rill__xdoc_strfree(doc, value);
+            return false;
+        }
+        a->items[a->count++] = (rill__xattr){name, value};
+    }
+    return true;
+}
+
 /* Copies one node without children into `doc`. */
 static rill_xml_node *
 copy_one(rill_xml_doc *doc, const rill_xml_node *src) {
     rill__xname *sn = rill__xnode_name(src);
     rill__xname *name = NULL;
-    if (sn != NULL) {
-        name = rill__xdoc_intern(doc, sn->clark, sn->len, sn->prefix,
-                                 sn->prefix ? strlen(sn->prefix) : 0);
-        if (name == NULL) {
-            return NULL;
-        }
+    if (sn != NULL && (name = copy_name(doc, sn)) == NULL) {
+        return NULL;
     }
-    rill_xml_node *n = rill__xnode_new(doc, rill__xnode_kind(src), name);
+    rill_xml_kind kind = rill__xnode_kind(src);
+    const rill__xattrs *sa = rill__xnode_attrs(src);
+    rill_xml_node *n =
+        rill__xnode_new(doc, kind, name, kind == RILL_XML_ELEMENT);
     if (n == NULL) {
         return NULL;
     }
@@ -745,19 +986,8 @@ copy_one(rill_xml_doc *doc, const rill_xml_node *src) {
         n->tail = rill__xdoc_strdup(doc, src->tail, strlen(src->tail));
         ok = n->tail != NULL;
     }
-    uint32_t count = src->attrs != NULL ? src->attrs->count : 0;
-    if (ok && count > 0) {
-        ok = rill__xnode_alloc_attrs(n, count) != NULL;
-        for (uint32_t i = 0; ok && i < count; i++) {
-            const rill__xattr *a = &src->attrs->items[i];
-            const char *p = a->name->prefix;
-            rill__xattr *b = &n->attrs->items[i];
-            b->name = rill__xdoc_intern(doc, a->name->clark, a->name->len, p,
-                                        p != NULL ? strlen(p) : 0);
-            b->value = rill__xdoc_strdup(doc, a->value, strlen(a->value));
-            ok = b->name != NULL && b->value != NULL;
-            n->attrs->count = i + 1;
-        }
+    if (ok && sa != NULL && sa->count > 0) {
+        ok = copy_attrs(doc, n, sa);
     }
     if (!ok) {
         free_one(doc, n);
@@ -817,7 +1047,7 @@ rill_xml_node_kind(const rill_xml_node *node) {
 
 rill_xml_doc *
 rill_xml_node_doc(const rill_xml_node *node) {
-    return node->doc;
+    return rill__xnode_doc(node);
 }
 
 const char *
@@ -877,19 +1107,20 @@ rill_xml_node_set_text_len(rill_xml_node *node, const char *text, size_t len) {
     if (node == NULL) {
         return RILL_E_INVALID;
     }
+    rill_xml_doc *doc = rill__xnode_doc(node);
     if (rill__xnode_kind(node) != RILL_XML_PI) {
-        return replace_string(node->doc, &node->text, text, len);
+        return replace_string(doc, &node->text, text, len);
     }
     if (text != NULL && memchr(text, '\0', len) != NULL) {
         return RILL_E_INVALID;
     }
     rill__xname *target = rill__xnode_name(node);
-    char *t = pi_text(node->doc, target->clark, target->len, text,
-                      text != NULL ? len : 0);
+    char *t =
+        pi_text(doc, target->clark, target->len, text, text != NULL ? len : 0);
     if (t == NULL) {
         return RILL_E_NOMEM;
     }
-    rill__xdoc_strfree(node->doc, node->text);
+    rill__xdoc_strfree(doc, node->text);
     node->text = t;
     return RILL_OK;
 }
@@ -905,7 +1136,7 @@ rill_xml_node_set_tail_len(rill_xml_node *node, const char *tail, size_t len) {
     if (node == NULL) {
         return RILL_E_INVALID;
     }
-    return replace_string(node->doc, &node->tail, tail, len);
+    return replace_string(rill__xnode_doc(node), &node->tail, tail, len);
 }
 
 rill_status
@@ -920,71 +1151,74 @@ rill_xml_element_set_tag(rill_xml_node *elem, const char *tag) {
         || !valid_name(tag)) {
         return RILL_E_INVALID;
     }
-    rill__xname *name = intern_user_name(elem->doc, tag);
+    rill__xname *name = intern_user_name(rill__xnode_doc(elem), tag);
     if (name == NULL) {
         return RILL_E_NOMEM;
     }
-    elem->name_kind = (uintptr_t)name;
+    elem->name_kind = (uintptr_t)name | (elem->name_kind & RILL__XFLAGS_MASK);
     return RILL_OK;
 }
 
 /* MARK: Attributes */
 
 rill__xattrs *
-rill__xnode_alloc_attrs(rill_xml_node *elem, size_t n) {
+rill__xnode_alloc_attrs(rill_xml_doc *doc, rill_xml_node *elem, size_t n) {
     if (n > UINT32_MAX / 2) {
         return NULL;
     }
-    rill__xattrs *a = rill__xdoc_alloc(elem->doc, attrs_size(n));
-    if (a != NULL) {
-        a->count = 0;
-        a->cap = (uint32_t)n;
-        elem->attrs = a;
+    rill__xattrs *a = rill__xdoc_alloc(doc, attrs_size(n));
+    if (a == NULL) {
+        return NULL;
+    }
+    a->count = 0;
+    a->cap = (uint32_t)n;
+    if (!set_attrs(doc, elem, a)) {
+        rill__xdoc_release(doc, a, attrs_size(n));
+        return NULL;
     }
     return a;
 }
 
 size_t
 rill_xml_element_attr_count(const rill_xml_node *elem) {
-    return elem->attrs != NULL ? elem->attrs->count : 0;
+    const rill__xattrs *a = rill__xnode_attrs(elem);
+    return a != NULL ? a->count : 0;
 }
 
 bool
 rill_xml_element_attr(const rill_xml_node *elem, size_t index,
                       const char **name, const char **value) {
-    if (index >= rill_xml_element_attr_count(elem)) {
+    const rill__xattrs *a = rill__xnode_attrs(elem);
+    if (a == NULL || index >= a->count) {
         return false;
     }
-    const rill__xattr *a = &elem->attrs->items[index];
     if (name != NULL) {
-        *name = a->name->clark;
+        *name = a->items[index].name->clark;
     }
     if (value != NULL) {
-        *value = a->value;
+        *value = a->items[index].value;
     }
     return true;
 }
 
 const char *
 rill_xml_element_attr_prefix(const rill_xml_node *elem, size_t index) {
-    if (index >= rill_xml_element_attr_count(elem)) {
-        return NULL;
-    }
-    return elem->attrs->items[index].name->prefix;
+    const rill__xattrs *a = rill__xnode_attrs(elem);
+    return a != NULL && index < a->count ? a->items[index].name->prefix : NULL;
 }
 
-/* Returns the index of attribute `name`, or -1. */
+/* Returns the index of attribute `name` in `a`, or -1. */
 static ptrdiff_t
-find_attr(const rill_xml_node *elem, const char *name) {
-    if (elem->attrs == NULL) {
+find_attr(const rill_xml_doc *doc, const rill__xattrs *a, const char *name) {
+    if (a == NULL) {
         return -1;
     }
-    const rill__xname *canon = rill__xdoc_lookup(elem->doc, name, strlen(name));
+    const rill__xname *canon = rill__xdoc_lookup(doc, name, strlen(name));
     if (canon == NULL) {
         return -1;
     }
-    for (uint32_t i = 0; i < elem->attrs->count; i++) {
-        if (elem->attrs->items[i].name->canon == canon) {
+    for (uint32_t i = 0; i < a->count; i++) {
+        if (a->items[i].name->canon == canon) {
             return (ptrdiff_t)i;
         }
     }
@@ -996,34 +1230,41 @@ rill_xml_element_get(const rill_xml_node *elem, const char *name) {
     if (elem == NULL || name == NULL) {
         return NULL;
     }
-    ptrdiff_t i = find_attr(elem, name);
-    return i >= 0 ? elem->attrs->items[i].value : NULL;
+    const rill__xattrs *a = rill__xnode_attrs(elem);
+    if (a == NULL) {
+        return NULL;
+    }
+    ptrdiff_t i = find_attr(rill__xnode_doc(elem), a, name);
+    return i >= 0 ? a->items[i].value : NULL;
 }
 
-/* Makes room for one more attribute. */
-static bool
-attrs_reserve(rill_xml_node *elem) {
-    rill__xattrs *old = elem->attrs;
+/* Makes room for one more attribute; returns the attributes or NULL. */
+static rill__xattrs *
+attrs_reserve(rill_xml_doc *doc, rill_xml_node *elem) {
+    rill__xattrs *old = rill__xnode_attrs(elem);
     if (old != NULL && old->count < old->cap) {
-        return true;
+        return old;
     }
     size_t cap = old != NULL ? (size_t)old->cap * 2 : 4;
     if (cap > UINT32_MAX / 2) {
-        return false;
+        return NULL;
     }
-    rill__xattrs *a = rill__xdoc_alloc(elem->doc, attrs_size(cap));
+    rill__xattrs *a = rill__xdoc_alloc(doc, attrs_size(cap));
     if (a == NULL) {
-        return false;
+        return NULL;
     }
     a->count = 0;
     a->cap = (uint32_t)cap;
+    if (!set_attrs(doc, elem, a)) {
+        rill__xdoc_release(doc, a, attrs_size(cap));
+        return NULL;
+    }
     if (old != NULL) {
         memcpy(a->items, old->items, old->count * sizeof old->items[0]);
         a->count = old->count;
-        rill__xdoc_release(elem->doc, old, attrs_size(old->cap));
+        rill__xdoc_release(doc, old, attrs_size(old->cap));
     }
-    elem->attrs = a;
-    return true;
+    return a;
 }
 
 rill_status
@@ -1032,21 +1273,21 @@ rill_xml_element_set(rill_xml_node *elem, const char *name, const char *value) {
         || !valid_name(name) || value == NULL) {
         return RILL_E_INVALID;
     }
-    rill_xml_doc *doc = elem->doc;
-    ptrdiff_t i = find_attr(elem, name);
+    rill_xml_doc *doc = rill__xnode_doc(elem);
+    rill__xattrs *a = rill__xnode_attrs(elem);
+    ptrdiff_t i = find_attr(doc, a, name);
     if (i >= 0) {
-        return replace_string(doc, &elem->attrs->items[i].value, value,
-                              strlen(value));
+        return replace_string(doc, &a->items[i].value, value, strlen(value));
     }
     rill__xname *n = intern_user_name(doc, name);
-    if (n == NULL || !attrs_reserve(elem)) {
+    if (n == NULL || (a = attrs_reserve(doc, elem)) == NULL) {
         return RILL_E_NOMEM;
     }
     char *v = rill__xdoc_strdup(doc, value, strlen(value));
     if (v == NULL) {
         return RILL_E_NOMEM;
     }
-    elem->attrs->items[elem->attrs->count++] = (rill__xattr){n, v};
+    a->items[a->count++] = (rill__xattr){n, v};
     return RILL_OK;
 }
 
@@ -1055,12 +1296,13 @@ rill_xml_element_del(rill_xml_node *elem, const char *name) {
     if (elem == NULL || name == NULL) {
         return RILL_E_INVALID;
     }
-    ptrdiff_t i = find_attr(elem, name);
+    rill_xml_doc *doc = rill__xnode_doc(elem);
+    rill__xattrs *a = rill__xnode_attrs(elem);
+    ptrdiff_t i = find_attr(doc, a, name);
     if (i < 0) {
         return RILL_DONE;
     }
-    rill__xattrs *a = elem->attrs;
-    rill__xdoc_strfree(elem->doc, a->items[i].value);
+    rill__xdoc_strfree(doc, a->items[i].value);
     memmove(&a->items[i], &a->items[i + 1],
             (a->count - (size_t)i - 1) * sizeof a->items[0]);
     a->count--;
@@ -1086,7 +1328,7 @@ rill_xml_node_child_count(const rill_xml_node *elem) {
 
 rill_xml_node *
 rill_xml_node_child(const rill_xml_node *elem, ptrdiff_t index) {
-    rill_xml_doc *doc = elem->doc;
+    rill_xml_doc *doc = rill__xnode_doc(elem);
     if (index < 0) {
         index += (ptrdiff_t)rill_xml_node_child_count(elem);
         if (index < 0) {
@@ -1151,38 +1393,47 @@ rill__xnode_append(rill_xml_node *parent, rill_xml_node *child) {
     parent->last = child;
 }
 
-/* Checks that `child` may become a child of `parent`. */
-static bool
+/* Checks that `child` may become a child of `parent`; returns their
+ * document, or NULL. */
+static rill_xml_doc *
 can_adopt(const rill_xml_node *parent, const rill_xml_node *child) {
     if (parent == NULL || child == NULL
-        || rill__xnode_kind(parent) != RILL_XML_ELEMENT || child->parent != NULL
-        || child->doc != parent->doc || child->doc->root == child) {
-        return false;
+        || rill__xnode_kind(parent) != RILL_XML_ELEMENT
+        || child->parent != NULL) {
+        return NULL;
     }
-    for (const rill_xml_node *a = parent; a != NULL; a = a->parent) {
-        if (a == child) {
-            return false;
+    const rill_xml_node *top = parent;
+    for (; top->parent != NULL; top = top->parent) {
+        if (top == child) {
+            return NULL;
         }
     }
-    return true;
+    rill_xml_doc *doc = (rill_xml_doc *)top->next;
+    if (top == child || (rill_xml_doc *)child->next != doc
+        || doc->root == child) {
+        return NULL;
+    }
+    return doc;
 }
 
 rill_status
 rill_xml_append(rill_xml_node *parent, rill_xml_node *child) {
-    if (!can_adopt(parent, child)) {
+    rill_xml_doc *doc = can_adopt(parent, child);
+    if (doc == NULL) {
         return RILL_E_INVALID;
     }
-    parent->doc->cursor_parent = NULL;
+    doc->cursor_parent = NULL;
     rill__xnode_append(parent, child);
     return RILL_OK;
 }
 
 rill_status
 rill_xml_insert(rill_xml_node *parent, ptrdiff_t index, rill_xml_node *child) {
-    if (!can_adopt(parent, child)) {
+    rill_xml_doc *doc = can_adopt(parent, child);
+    if (doc == NULL) {
         return RILL_E_INVALID;
     }
-    parent->doc->cursor_parent = NULL;
+    doc->cursor_parent = NULL;
     size_t count = rill_xml_node_child_count(parent);
     if (index < 0) {
         index += (ptrdiff_t)count;
@@ -1209,8 +1460,9 @@ rill_xml_extend(rill_xml_node *parent, rill_xml_node *const *children,
     if (n > 0 && children == NULL) {
         return RILL_E_INVALID;
     }
+    rill_xml_doc *doc = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!can_adopt(parent, children[i])) {
+        if ((doc = can_adopt(parent, children[i])) == NULL) {
             return RILL_E_INVALID;
         }
         for (size_t j = 0; j < i; j++) {
@@ -1222,8 +1474,8 @@ rill_xml_extend(rill_xml_node *parent, rill_xml_node *const *children,
     for (size_t i = 0; i < n; i++) {
         rill__xnode_append(parent, children[i]);
     }
-    if (n > 0) {
-        parent->doc->cursor_parent = NULL;
+    if (doc != NULL) {
+        doc->cursor_parent = NULL;
     }
     return RILL_OK;
 }
@@ -1233,7 +1485,8 @@ rill_xml_remove(rill_xml_node *parent, rill_xml_node *child) {
     if (parent == NULL || child == NULL || child->parent != parent) {
         return RILL_E_INVALID;
     }
-    parent->doc->cursor_parent = NULL;
+    rill_xml_doc *doc = rill__xnode_doc(parent);
+    doc->cursor_parent = NULL;
     rill_xml_node *pred = parent->last;
     while (pred->next != child) {
         pred = pred->next;
@@ -1247,15 +1500,15 @@ rill_xml_remove(rill_xml_node *parent, rill_xml_node *child) {
         }
     }
     child->parent = NULL;
-    child->next = NULL;
+    child->next = (rill_xml_node *)doc;
     return RILL_OK;
 }
 
 rill_status
 rill_xml_doc_set_root(rill_xml_doc *doc, rill_xml_node *elem) {
     if (doc == NULL || elem == NULL
-        || rill__xnode_kind(elem) != RILL_XML_ELEMENT || elem->doc != doc
-        || elem->parent != NULL) {
+        || rill__xnode_kind(elem) != RILL_XML_ELEMENT || elem->parent != NULL
+        || (rill_xml_doc *)elem->next != doc) {
         return RILL_E_INVALID;
     }
     doc->root = elem;
@@ -1274,7 +1527,7 @@ rill_xml_iter_init(rill_xml_iter *it, const rill_xml_node *root,
     it->match = NULL;
     it->mode = ITER_ALL;
     if (root != NULL && tag != NULL && strcmp(tag, "*") != 0) {
-        it->match = rill__xdoc_lookup(root->doc, tag, strlen(tag));
+        it->match = rill__xdoc_lookup(rill__xnode_doc(root), tag, strlen(tag));
         it->mode = it->match != NULL ? ITER_TAG : ITER_NONE;
     }
     if (it->mode == ITER_NONE) {

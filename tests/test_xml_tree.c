@@ -824,3 +824,67 @@ oom_build(test_alloc *ta) {
 Test(xml_tree, out_of_memory_while_building) {
     oom_loop(oom_build);
 }
+
+Test(xml_tree, attributes_added_to_parsed_elements) {
+    /* Parsed elements without attributes have no room for them in the
+     * node: the first one goes to the document's side table. */
+    char xml[8192] = "<r>";
+    for (int i = 0; i < 300; i++) {
+        strcat(xml, "<c/>");
+    }
+    strcat(xml, "</r>");
+    rill_xml_doc *doc = parse(xml);
+    rill_xml_node *r = rill_xml_doc_root(doc);
+    int i = 0;
+    for (rill_xml_node *c = rill_xml_node_first_child(r); c != NULL;
+         c = rill_xml_node_next(c), i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", i);
+        cr_assert_eq(rill_xml_element_set(c, "n", v), RILL_OK);
+        cr_assert_eq(rill_xml_element_set(c, "m", "x"), RILL_OK);
+    }
+    i = 0;
+    for (rill_xml_node *c = rill_xml_node_first_child(r); c != NULL;
+         c = rill_xml_node_next(c), i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", i);
+        cr_assert_str_eq(rill_xml_element_get(c, "n"), v);
+        cr_assert_eq(rill_xml_element_attr_count(c), 2);
+        if (i % 3 == 0) {
+            rill_xml_element_clear(c);
+        }
+    }
+    i = 0;
+    for (rill_xml_node *c = rill_xml_node_first_child(r), *next; c != NULL;
+         c = next, i++) {
+        next = rill_xml_node_next(c);
+        cr_assert_eq(rill_xml_element_attr_count(c), i % 3 == 0 ? 0 : 2);
+        if (i % 3 == 1) {
+            cr_assert_eq(rill_xml_remove(r, c), RILL_OK);
+            cr_assert_eq(rill_xml_node_free(c), RILL_OK);
+        } else if (i % 3 == 2) {
+            char v[16];
+            snprintf(v, sizeof v, "%d", i);
+            cr_assert_str_eq(rill_xml_element_get(c, "n"), v);
+        }
+    }
+    rill_xml_node *copy;
+    cr_assert_eq(rill_xml_node_copy(doc, r, &copy), RILL_OK);
+    cr_expect_str_eq(rill_xml_element_get(rill_xml_node_child(copy, 1), "n"),
+                     "2");
+    rill_xml_doc_free(doc);
+}
+
+Test(xml_tree, whitespace_text_is_shared_but_owned_alike) {
+    rill_xml_doc *doc = parse("<r>\n  <a>\n    <b/>\n  </a>\n  <a/>\n</r>");
+    rill_xml_node *r = rill_xml_doc_root(doc);
+    rill_xml_node *a1 = rill_xml_node_child(r, 0);
+    rill_xml_node *a2 = rill_xml_node_child(r, 1);
+    cr_expect_eq(rill_xml_node_tail(a1), rill_xml_node_text(r));
+    cr_expect_str_eq(rill_xml_node_tail(a2), "\n");
+    cr_expect_eq(rill_xml_node_set_tail(a1, "changed"), RILL_OK);
+    cr_expect_str_eq(rill_xml_node_text(r), "\n  ");
+    rill_xml_element_clear(r);
+    expect_tree(r, "r");
+    rill_xml_doc_free(doc);
+}
