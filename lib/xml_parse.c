@@ -491,11 +491,11 @@ parse_piece(rill_xml_parser *p, const char *data, size_t size, bool last) {
         if (XML_Parse(p->xp, data, n, final) != XML_STATUS_OK) {
             return expat_failed(p);
         }
-        data += n;
-        size -= (size_t)n;
         if (final) {
             break;
         }
+        data += n;
+        size -= (size_t)n;
     }
     return RILL_OK;
 }
