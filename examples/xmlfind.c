@@ -127,7 +127,9 @@ run(const cli *c, rill_source *src, rill_sink *out) {
     }
     rill_xml_path *p;
     rill_error err;
-    if (rill_xml_path_compile(q->path, q->ns, q->n_ns, NULL, &p, &err)
+    /* No --ns is Python's namespaces=None, which findall treats apart. */
+    const rill_xml_ns *ns = q->n_ns > 0 ? q->ns : NULL;
+    if (rill_xml_path_compile(q->path, ns, q->n_ns, NULL, &p, &err)
         != RILL_OK) {
         fprintf(stderr, "%s: %s\n", c->prog, err.message);
         return err.code == RILL_E_NOMEM ? CLI_EXIT_DATA : CLI_EXIT_USAGE;

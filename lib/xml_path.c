@@ -808,6 +808,48 @@ finish(compiler *c, rill_xml_path **out) {
     return RILL_OK;
 }
 
+/* CPython's checkpath: whether Element.findall(path) with no namespace
+ * map goes to ElementPath; otherwise its C code compares `path` with the
+ * children's tags, and never fails. */
+static bool
+needs_elementpath(const char *path) {
+    size_t n = strlen(path);
+    if (n >= 3 && path[0] == '{'
+        && (path[1] == '}' || (path[1] == '*' && path[2] == '}'))) {
+        return true; /* the wildcards {}tag and {*}tag */
+    }
+    bool check = true;
+    for (size_t i = 0; i < n; i++) {
+        char ch = path[i];
+        if (ch == '{') {
+            check = false;
+        } else if (ch == '}') {
+            check = true;
+        } else if (check
+                   && (ch == '/' || ch == '*' || ch == '[' || ch == '@'
+                       || ch == '.')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The C fast path as one step: the children whose tag is `path`. */
+static rill_status
+compile_literal(compiler *c, const char *path) {
+    step s = {0};
+    size_t off;
+    rill_status st = add_str(c, path, strlen(path), &off);
+    if (st == RILL_OK) {
+        s.op = OP_CHILD;
+        s.test = TEST_EXACT;
+        s.tag = off;
+        s.tag_len = strlen(path);
+        st = add_step(c, &s);
+    }
+    return st;
+}
+
 rill_status
 rill_xml_path_compile(const char *path, const rill_xml_ns *ns, size_t n_ns,
                       const rill_allocator *a, rill_xml_path **out,
@@ -841,11 +883,18 @@ rill_xml_path_compile(const char *path, const rill_xml_ns *ns, size_t n_ns,
     if (st == RILL_OK) {
         c.s = text.data;
         c.n = text.size;
-        if (n > 0 && path[0] == '/') {
+        if (ns == NULL && !needs_elementpath(path)) {
+            st = compile_literal(&c, path);
+        } else if (n > 0 && path[0] == '/') {
             st = syntax(&c, "cannot use absolute path on element");
         } else {
             st = compile_steps(&c);
         }
+    }
+    if (st == RILL_OK && c.steps.size == 0) {
+        /* ElementPath returns None for a path without tokens, which
+         * findall cannot iterate (Python's TypeError). */
+        st = syntax(&c, "invalid path");
     }
     if (st == RILL_OK) {
         st = finish(&c, out);
@@ -958,10 +1007,12 @@ index_test(const step *s, const rill_xml_node *root, const rill_xml_node *n) {
     bool before = s->index >= 0;
     uint64_t want = before ? (uint64_t)s->index : (uint64_t)(-(s->index + 1));
     uint64_t count = 0;
+    /* Siblings before `n` are counted from the first child forward: a
+     * node has no cheap link to its previous sibling. */
     const rill_xml_node *x =
-        before ? rill_xml_node_prev(n) : rill_xml_node_next(n);
-    for (; x != NULL;
-         x = before ? rill_xml_node_prev(x) : rill_xml_node_next(x)) {
+        before ? rill_xml_node_first_child(rill_xml_node_parent(n))
+               : rill_xml_node_next(n);
+    for (; x != NULL && x != n; x = rill_xml_node_next(x)) {
         if (same_tag(x, tag) && ++count > want) {
             return false;
         }

@@ -101,9 +101,13 @@ findall_ns(const rill_xml_node *elem, const char *path, const rill_xml_ns *ns,
     return out;
 }
 
+/* An empty namespace map: Python's `{}`, which always goes through
+ * ElementPath (NULL is `None`, tested apart). */
+static const rill_xml_ns empty_map[1] = {{"unused", "unused"}};
+
 static char *
 findall(const rill_xml_node *elem, const char *path) {
-    return findall_ns(elem, path, NULL, 0);
+    return findall_ns(elem, path, empty_map, 0);
 }
 
 #define EXPECT_FINDALL(root, path, want)                                       \
@@ -122,7 +126,8 @@ compile_error(const char *path, const rill_xml_ns *ns, size_t n_ns) {
 }
 
 #define EXPECT_ERROR(path, msg)                                                \
-    cr_expect_str_eq(compile_error((path), NULL, 0), (msg), "path %s", (path))
+    cr_expect_str_eq(compile_error((path), empty_map, 0), (msg), "path %s",    \
+                     (path))
 
 /* MARK: test_xml_etree ports */
 
@@ -362,8 +367,8 @@ Test(xml_path, self_parent_and_duplicates) {
     /* The start element is not its own descendant. */
     EXPECT_FINDALL(b1, ".//b", "b#2");
     /* Steps without tokens of their own. */
-    EXPECT_FINDALL(r, "", "");
-    EXPECT_FINDALL(r, "!", "");
+    EXPECT_FINDALL(r, "", "E:invalid path"); /* Python: TypeError */
+    EXPECT_FINDALL(r, "!", "E:invalid path");
     EXPECT_FINDALL(r, "b/", "b#2");
     EXPECT_FINDALL(r, "b/.", "b#1 b#3");
     /* Whitespace is a step with the empty tag: nothing matches it. */
@@ -797,5 +802,35 @@ Test(xml_path, sample_document) {
     rill_xml_node *n = (rill_xml_node *)1;
     cr_expect_eq(rill_xml_find(e, "a[", NULL, 0, &n, &err), RILL_E_SYNTAX);
     cr_expect_null(n);
+    rill_xml_doc_free(doc);
+}
+
+Test(xml_path, no_namespace_map_is_python_none) {
+    /* CPython's Element.findall(path) without a map only compares child
+     * tags when the path has no path character: it never fails. */
+    rill_xml_doc *doc;
+    const char *xml = "<r><a>t</a><b/><x:y xmlns:x='u'/></r>";
+    cr_assert_eq(rill_xml_parse_memory(xml, strlen(xml), NULL, &doc, NULL),
+                 RILL_OK);
+    rill_xml_node *r = rill_xml_doc_root(doc);
+    cr_expect_str_eq(findall_ns(r, "p:a", NULL, 0), "");
+    cr_expect_str_eq(findall_ns(r, "p:a", empty_map, 0),
+                     "E:prefix 'p' not found in prefix map");
+    cr_expect_str_eq(findall_ns(r, "a]", NULL, 0), "");
+    cr_expect_str_eq(findall_ns(r, "", NULL, 0), "");
+    cr_expect_str_eq(findall_ns(r, "", empty_map, 0), "E:invalid path");
+    cr_expect_str_eq(findall_ns(r, "!", empty_map, 0), "E:invalid path");
+    const char *with_none = findall_ns(r, "a", NULL, 0);
+    cr_expect_str_eq(with_none, findall_ns(r, "a", empty_map, 0));
+    cr_expect_str_eq(findall_ns(r, "{}a", NULL, 0),
+                     findall_ns(r, "{}a", empty_map, 0));
+    cr_expect_str_eq(findall_ns(r, "{*}y", NULL, 0),
+                     findall_ns(r, "{*}y", empty_map, 0));
+    const char *text;
+    cr_expect_eq(rill_xml_findtext(r, "a", NULL, 0, "D", &text, NULL), RILL_OK);
+    cr_expect_str_eq(text, "t");
+    cr_expect_eq(rill_xml_findtext(r, "p:a", NULL, 0, "D", &text, NULL),
+                 RILL_OK);
+    cr_expect_str_eq(text, "D");
     rill_xml_doc_free(doc);
 }

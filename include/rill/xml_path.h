@@ -77,13 +77,18 @@ typedef struct rill_xml_path_iter {
 
 /**
  * Compiles `path` (UTF-8, NUL-terminated; copied) with the `n_ns` entries
- * of `ns` as namespace map (copied; NULL when `n_ns` is 0) into `*out`
- * (owned: free it with rill_xml_path_free). `a` (NULL: libc) is kept for
- * the path's memory and for the scratch space of its evaluations.
+ * of `ns` as namespace map (copied) into `*out` (owned: free it with
+ * rill_xml_path_free). `a` (NULL: libc) is kept for the path's memory and
+ * for the scratch space of its evaluations.
  *
  * The path has Python 3.12's full ElementPath syntax. A path ending in
- * `/` gets an implicit `*`; the empty path compiles and matches nothing
- * (as Element.findall("") does).
+ * `/` gets an implicit `*`. `ns` NULL stands for Python's
+ * `namespaces=None`, a non-NULL `ns` (even with `n_ns` 0) for a dict, and
+ * they differ as in CPython: with None, a path without `/ * [ @ .` (outside
+ * braces) and not starting with `{}` or `{*}` only compares the children's
+ * tags with it, so it never fails (`p:a`, `a]` and "" match nothing);
+ * with a map, a path without any token ("", "!") is an error ("invalid
+ * path": Python's TypeError).
  *
  * Returns RILL_OK; RILL_E_SYNTAX for a path Python rejects, with Python's
  * SyntaxError message in `err->message` ("cannot use absolute path on
