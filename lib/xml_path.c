@@ -951,15 +951,12 @@ tag_match(const rill_xml_path *p, const step *s, const rill_xml_node *n) {
     }
 }
 
-/* Whether "".join(n.itertext()) equals the step's value. Comments and
- * processing instructions have no text here, as in ElementTree.py. */
+/* Whether "".join(n.itertext()) equals the step's value. As CPython's C
+ * itertext, comments and processing instructions have their text. */
 static bool
 text_equal(const rill_xml_path *p, const step *s, const rill_xml_node *n) {
     const char *want = p->strs + s->value;
     size_t pos = 0;
-    if (!is_element(n)) {
-        return s->value_len == 0;
-    }
     rill_xml_text_iter it;
     rill_xml_text_iter_init(&it, n);
     const char *piece;

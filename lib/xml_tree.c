@@ -1585,10 +1585,8 @@ rill_xml_text_iter_next(rill_xml_text_iter *it) {
         const char *s = NULL;
         switch (it->phase) {
         case TEXT_OWN:
-            if (rill__xnode_kind(n) != RILL_XML_ELEMENT) {
-                it->phase = TEXT_AFTER;
-                continue;
-            }
+            /* CPython's C itertext yields a comment's or PI's text too
+             * (ElementTree.py's own version skips them). */
             it->phase = TEXT_CHILDREN;
             s = n->text;
             break;

@@ -440,9 +440,11 @@ Test(xml_path, comments_and_pis) {
     /* Positions count elements of the same tag only; Python raises a
      * TypeError on a comment here, rill lets it not match. */
     EXPECT_FINDALL(r, "*[1]", "b");
-    /* A comment has no itertext (ElementTree.py's rule). */
-    EXPECT_FINDALL(r, "*[.='']", "! ? b");
-    EXPECT_FINDALL(r, ".[.='xy']", "a");
+    /* Comments and PIs have their text in itertext (CPython's C rule). */
+    EXPECT_FINDALL(r, "*[.='']", "b");
+    EXPECT_FINDALL(r, "*[.='c']", "!");
+    EXPECT_FINDALL(r, ".[.='xy']", "");
+    EXPECT_FINDALL(r, ".[.='xcyp d']", "a");
     rill_xml_node *c;
     cr_assert_eq(rill_xml_find(r, "*", NULL, 0, &c, NULL), RILL_OK);
     cr_expect_eq(rill_xml_node_kind(c), RILL_XML_COMMENT);
@@ -689,7 +691,8 @@ Test(xml_path, built_tree) {
     cr_assert_eq(rill_xml_comment_new(doc, "note", &c), RILL_OK);
     cr_assert_eq(rill_xml_append(b, c), RILL_OK);
     EXPECT_FINDALL(r, "{u}b/*", "!");
-    EXPECT_FINDALL(r, "{u}b[.='hi']", "{u}b#v");
+    EXPECT_FINDALL(r, "{u}b[.='hi']", "");
+    EXPECT_FINDALL(r, "{u}b[.='hinote']", "{u}b#v");
     rill_xml_doc_free(doc);
 }
 

@@ -647,16 +647,17 @@ Test(xml_tree, itertext_as_python) {
         strcat(all, s);
         strcat(all, "|");
     }
-    cr_expect_str_eq(all, "0|1|2|3|4|5|6|7|8|");
+    cr_expect_str_eq(all, "0|1|2|3|4|no|5|p no|6|7|8|");
     rill_xml_node *c = rill_xml_node_child(rill_xml_doc_root(doc), 1);
     rill_xml_text_iter_init(&it, c);
     all[0] = '\0';
     for (const char *s; (s = rill_xml_text_iter_next(&it)) != NULL;) {
         strcat(all, s);
     }
-    cr_expect_str_eq(all, "23456"); /* not the tail of c itself */
+    cr_expect_str_eq(all, "234no5p no6"); /* not the tail of c itself */
     rill_xml_text_iter_init(&it, rill_xml_node_child(c, 1));
-    cr_expect_null(rill_xml_text_iter_next(&it)); /* a comment: nothing */
+    cr_expect_str_eq(rill_xml_text_iter_next(&it), "no"); /* a comment */
+    cr_expect_null(rill_xml_text_iter_next(&it));
     rill_xml_doc_free(doc);
 }
 

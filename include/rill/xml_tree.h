@@ -447,9 +447,10 @@ RILL_API void rill_xml_iter_init(rill_xml_iter *it, const rill_xml_node *root,
 RILL_API rill_xml_node *rill_xml_iter_next(rill_xml_iter *it);
 
 /**
- * A walk of the text of a subtree, as Python's elem.itertext(): an
- * element's text, then for each child its own texts and its tail, skipping
- * empty strings and the insides of comments and processing instructions.
+ * A walk of the text of a subtree, as Python's elem.itertext(): a node's
+ * text, then for each child its own texts and its tail, skipping empty
+ * strings. As in CPython's C implementation (which ElementTree uses), the
+ * text of comments and processing instructions is included.
  */
 typedef struct rill_xml_text_iter {
     const rill_xml_node *root;
