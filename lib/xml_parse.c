@@ -236,7 +236,7 @@ add_attrs(rill_xml_parser *p, rill_xml_node *n, const XML_Char **atts) {
     for (size_t i = 0; i < count; i++) {
         rill__xname *name = intern_expat_name(p, atts[2 * i]);
         const char *v = atts[2 * i + 1];
-        char *value = rill__xdoc_strdup(p->doc, v, strlen(v));
+        char *value = rill__xdoc_text(p->doc, v, strlen(v));
         if (name == NULL || value == NULL) {
             rill__xdoc_strfree(p->doc, value);
             return false;

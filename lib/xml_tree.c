@@ -18,6 +18,12 @@ typedef struct arena_block {
     size_t size;
 } arena_block;
 
+/* A bump region of the current block. */
+typedef struct region {
+    char *cur;
+    char *end;
+} region;
+
 /* A large allocation, linked so that the document can free it. */
 typedef struct big_block {
     struct big_block *prev;
@@ -31,15 +37,14 @@ typedef struct side_entry {
     rill__xattrs *attrs;
 } side_entry;
 
-/* A shared whitespace string. */
-typedef struct shared_text {
-    char *s;
-    size_t len;
-} shared_text;
-
-#define SHARED_BYTES 2048u /* room for the shared whitespace strings */
-#define SHARED_MAX   64u   /* the longest shared string */
-#define SHARED_COUNT 64u   /* how many distinct ones */
+/* Shared strings: one copy per document of each short string (attribute
+ * values and text such as "NOK", "pcs", "true") and of each indentation,
+ * in blocks of 2 KiB doubling up to 64 KiB, until they are full. */
+#define SHARED_BLOCKS  6u
+#define SHARED_FIRST   2048u
+#define SHARED_SHORT   15u   /* strings this short are shared */
+#define SHARED_WS      64u   /* whitespace this short too */
+#define SHARED_ENTRIES 8192u /* at most this many distinct ones */
 
 /* A registered namespace prefix. */
 typedef struct ns_entry {
@@ -52,10 +57,11 @@ struct rill_xml_doc {
     rill_xml_node *root;
     /* The arena: bump blocks, free lists by size class, large blocks. */
     arena_block *blocks;
-    char *cur;
-    char *end;
+    region aligned; /* nodes, attributes, names: 8-byte steps */
+    region bytes_r; /* strings: byte steps, so no padding */
     size_t next_block;
     void *free_lists[N_CLASSES];
+    void *str_free[SMALL_MAX + 1]; /* free strings by exact size */
     big_block *bigs;
     size_t bytes;
     /* The name table: open addressing, a power of two. */
@@ -72,11 +78,12 @@ struct rill_xml_doc {
     size_t side_cap;
     size_t side_count;
     /* Shared whitespace-only strings, in one block. */
-    char *shared;
-    size_t shared_used;
-    shared_text shared_list[SHARED_COUNT];
-    size_t n_shared;
-    char *shared_by_len[SHARED_MAX + 1]; /* the last one of each length */
+    char *shared[SHARED_BLOCKS];
+    size_t n_shared_blocks;
+    size_t shared_used;  /* in the last block */
+    char **shared_slots; /* open addressing over the shared strings */
+    size_t shared_cap;
+    size_t shared_count;
     /* The last child reached by index, for O(1) walks by index. */
     const rill_xml_node *cursor_parent;
     rill_xml_node *cursor_child;
@@ -123,9 +130,12 @@ big_free(rill_xml_doc *doc, void *p) {
     rill__free(&doc->alloc, b, sizeof *b + b->size);
 }
 
-/* Starts a new bump block with room for at least `size` bytes. */
+static void str_release(rill_xml_doc *doc, char *p, size_t size);
+
+/* Starts a new bump block for region `r` with room for at least `size`
+ * bytes. */
 static bool
-arena_grow(rill_xml_doc *doc, size_t size) {
+arena_grow(rill_xml_doc *doc, region *r, size_t size) {
     size_t bsize = doc->next_block;
     while (bsize - sizeof(arena_block) < size) {
         bsize *= 2;
@@ -139,12 +149,14 @@ arena_grow(rill_xml_doc *doc, size_t size) {
     doc->blocks = b;
     doc->bytes += bsize;
     /* What is left of the old block goes to the free lists. */
-    size_t left = (size_t)(doc->end - doc->cur);
-    if (left >= 8) {
-        rill__xdoc_release(doc, doc->cur, left & ~(size_t)7);
+    size_t left = (size_t)(r->end - r->cur);
+    if (r == &doc->bytes_r && left >= 8) {
+        str_release(doc, r->cur, left);
+    } else if (r == &doc->aligned && left >= 8) {
+        rill__xdoc_release(doc, r->cur, left & ~(size_t)7);
     }
-    doc->cur = (char *)(b + 1);
-    doc->end = (char *)b + bsize;
+    r->cur = (char *)(b + 1);
+    r->end = (char *)b + bsize;
     if (doc->next_block < MAX_BLOCK) {
         doc->next_block *= 2;
     }
@@ -163,12 +175,46 @@ rill__xdoc_alloc(rill_xml_doc *doc, size_t size) {
         *list = *(void **)p;
         return p;
     }
-    if ((size_t)(doc->end - doc->cur) < size && !arena_grow(doc, size)) {
+    region *r = &doc->aligned;
+    if ((size_t)(r->end - r->cur) < size && !arena_grow(doc, r, size)) {
         return NULL;
     }
-    void *p = doc->cur;
-    doc->cur += size;
+    void *p = r->cur;
+    r->cur += size;
     return p;
+}
+
+/* Strings take exactly their bytes (at least 8, to hold a free-list link
+ * when freed), from a region of their own. */
+static char *
+str_alloc(rill_xml_doc *doc, size_t size) {
+    size = size < 8 ? 8 : size;
+    if (size > SMALL_MAX) {
+        return big_alloc(doc, round8(size));
+    }
+    char *p = doc->str_free[size];
+    if (p != NULL) {
+        memcpy(&doc->str_free[size], p, sizeof(void *));
+        return p;
+    }
+    region *r = &doc->bytes_r;
+    if ((size_t)(r->end - r->cur) < size && !arena_grow(doc, r, size)) {
+        return NULL;
+    }
+    p = r->cur;
+    r->cur += size;
+    return p;
+}
+
+static void
+str_release(rill_xml_doc *doc, char *p, size_t size) {
+    size = size < 8 ? 8 : size;
+    if (size > SMALL_MAX) {
+        big_free(doc, p);
+        return;
+    }
+    memcpy(p, &doc->str_free[size], sizeof(void *));
+    doc->str_free[size] = p;
 }
 
 void
@@ -191,7 +237,7 @@ rill__xdoc_strdup(rill_xml_doc *doc, const char *s, size_t len) {
     if (len == SIZE_MAX) {
         return NULL;
     }
-    char *p = rill__xdoc_alloc(doc, len + 1);
+    char *p = str_alloc(doc, len + 1);
     if (p != NULL) {
         if (len > 0) {
             memcpy(p, s, len);
@@ -201,14 +247,28 @@ rill__xdoc_strdup(rill_xml_doc *doc, const char *s, size_t len) {
     return p;
 }
 
+static size_t
+shared_block_size(size_t i) {
+    return (size_t)SHARED_FIRST << i;
+}
+
+static bool
+is_shared(const rill_xml_doc *doc, const char *s) {
+    for (size_t i = 0; i < doc->n_shared_blocks; i++) {
+        const char *b = doc->shared[i];
+        if (s >= b && s < b + shared_block_size(i)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void
 rill__xdoc_strfree(rill_xml_doc *doc, char *s) {
-    if (s == NULL
-        || (doc->shared != NULL && s >= doc->shared
-            && s < doc->shared + SHARED_BYTES)) {
+    if (s == NULL || is_shared(doc, s)) {
         return;
     }
-    rill__xdoc_release(doc, s, strlen(s) + 1);
+    str_release(doc, s, strlen(s) + 1);
 }
 
 static bool
@@ -222,44 +282,99 @@ is_xml_space(const char *s, size_t len) {
     return true;
 }
 
-/* Returns the shared copy of whitespace `s`, or NULL when it has none and
- * there is no room for it. */
-static char *
-shared_text_of(rill_xml_doc *doc, const char *s, size_t len) {
-    char *last = doc->shared_by_len[len];
-    if (last != NULL && memcmp(last, s, len) == 0) {
-        return last;
+static size_t
+shared_hash(const char *s, size_t len) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
     }
-    for (size_t i = 0; i < doc->n_shared; i++) {
-        shared_text *t = &doc->shared_list[i];
-        if (t->len == len && memcmp(t->s, s, len) == 0) {
-            doc->shared_by_len[len] = t->s;
-            return t->s;
+    return (size_t)(h ^ (h >> 13));
+}
+
+static size_t
+shared_slot(const rill_xml_doc *doc, const char *s, size_t len, size_t h) {
+    size_t mask = doc->shared_cap - 1;
+    size_t i = h & mask;
+    for (;; i = (i + 1) & mask) {
+        const char *e = doc->shared_slots[i];
+        if (e == NULL || (memcmp(e, s, len) == 0 && e[len] == '\0')) {
+            return i;
         }
     }
-    if (doc->n_shared == SHARED_COUNT
-        || SHARED_BYTES - doc->shared_used < len + 1) {
-        return NULL;
+}
+
+static bool
+shared_grow_table(rill_xml_doc *doc) {
+    size_t cap = doc->shared_cap == 0 ? 64 : doc->shared_cap * 2;
+    char **old = doc->shared_slots;
+    size_t old_cap = doc->shared_cap;
+    char **t = rill__malloc(&doc->alloc, cap * sizeof *t);
+    if (t == NULL) {
+        return false;
     }
-    if (doc->shared == NULL) {
-        doc->shared = rill__malloc(&doc->alloc, SHARED_BYTES);
-        if (doc->shared == NULL) {
+    memset(t, 0, cap * sizeof *t);
+    doc->shared_slots = t;
+    doc->shared_cap = cap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i] != NULL) {
+            size_t len = strlen(old[i]);
+            t[shared_slot(doc, old[i], len, shared_hash(old[i], len))] = old[i];
+        }
+    }
+    rill__free(&doc->alloc, old, old_cap * sizeof *old);
+    doc->bytes += (cap - old_cap) * sizeof *t;
+    return true;
+}
+
+/* Copies `s` into the shared blocks; NULL when they are full. */
+static char *
+shared_store(rill_xml_doc *doc, const char *s, size_t len) {
+    size_t n = doc->n_shared_blocks;
+    if (n == 0 || shared_block_size(n - 1) - doc->shared_used < len + 1) {
+        if (n == SHARED_BLOCKS) {
             return NULL;
         }
-        doc->bytes += SHARED_BYTES;
+        doc->shared[n] = rill__malloc(&doc->alloc, shared_block_size(n));
+        if (doc->shared[n] == NULL) {
+            return NULL;
+        }
+        doc->bytes += shared_block_size(n);
+        doc->n_shared_blocks = ++n;
+        doc->shared_used = 0;
     }
-    char *p = doc->shared + doc->shared_used;
+    char *p = doc->shared[n - 1] + doc->shared_used;
     memcpy(p, s, len);
     p[len] = '\0';
     doc->shared_used += len + 1;
-    doc->shared_list[doc->n_shared++] = (shared_text){p, len};
-    doc->shared_by_len[len] = p;
+    return p;
+}
+
+/* Returns the shared copy of `s`, or NULL when it has none and there is
+ * no room for one. */
+static char *
+shared_text_of(rill_xml_doc *doc, const char *s, size_t len) {
+    bool full = doc->shared_count >= SHARED_ENTRIES;
+    if (!full && (doc->shared_count + 1) * 2 > doc->shared_cap
+        && !shared_grow_table(doc)) {
+        return NULL;
+    }
+    size_t i = shared_slot(doc, s, len, shared_hash(s, len));
+    if (doc->shared_slots[i] != NULL || full) {
+        return doc->shared_slots[i];
+    }
+    char *p = shared_store(doc, s, len);
+    if (p != NULL) {
+        doc->shared_slots[i] = p;
+        doc->shared_count++;
+    }
     return p;
 }
 
 char *
 rill__xdoc_text(rill_xml_doc *doc, const char *s, size_t len) {
-    if (len > 0 && len <= SHARED_MAX && is_xml_space(s, len)) {
+    if (len > 0
+        && (len <= SHARED_SHORT
+            || (len <= SHARED_WS && is_xml_space(s, len)))) {
         char *p = shared_text_of(doc, s, len);
         if (p != NULL) {
             return p;
@@ -311,7 +426,10 @@ rill_xml_doc_free(rill_xml_doc *doc) {
     }
     rill__free(&a, doc->names, doc->names_cap * sizeof *doc->names);
     rill__free(&a, doc->side, doc->side_cap * sizeof *doc->side);
-    rill__free(&a, doc->shared, doc->shared != NULL ? SHARED_BYTES : 0);
+    for (size_t i = 0; i < doc->n_shared_blocks; i++) {
+        rill__free(&a, doc->shared[i], shared_block_size(i));
+    }
+    rill__free(&a, doc->shared_slots, doc->shared_cap * sizeof(char *));
     rill__free(&a, doc->ns, doc->cap_ns * sizeof *doc->ns);
     rill__free(&a, doc, sizeof *doc);
 }
@@ -801,7 +919,7 @@ pi_text(rill_xml_doc *doc, const char *target, size_t tlen, const char *data,
     if (dlen > SIZE_MAX / 2 || tlen > SIZE_MAX / 2) {
         return NULL;
     }
-    char *t = rill__xdoc_alloc(doc, tlen + 1 + dlen + 1);
+    char *t = str_alloc(doc, tlen + 1 + dlen + 1);
     if (t == NULL) {
         return NULL;
     }
