@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Runs the CSV benchmarks of bench/README.md and prints the results.
+"""Runs the CSV and XML benchmarks of bench/README.md and prints the results.
 
 usage: python3 bench/run.py [BUILD_DIR] [--runs N] [--py-runs N] [--skip-1g]
-                            [--size-mb N] [--markdown FILE]
+                            [--size-mb N] [--only PART]... [--markdown FILE]
 
 BUILD_DIR (default build-bench) is a build configured with -Dbench=true
 -Dbuildtype=release and already built: this script builds nothing. It
@@ -16,6 +16,12 @@ converter writes the same bytes, then times each program in the same run:
          (output to /dev/null); then the writer alone (write_bench: rill's
          csv_writer, a hand-written minimal writer, libcsv's csv_write and
          Python's csv.writer, each writing fields loaded beforehand)
+  memory csvcount's peak RSS on 10 MB, 100 MB and 1 GB inputs
+  xml    on a record-oriented and a text-heavy document (bench/gen_xml.py):
+         rill xmlcount (the tree) against raw expat with no-op handlers,
+         libxml2's xmlReadMemory DOM and Python's ElementTree; rill xmlfmt
+         against libxml2 and ElementTree parsing and writing; the
+         serializer alone; xmlcount's peak RSS against the input size
 
 It quotes the MEDIAN wall time of N runs (default 5; Python 1, it is
 slow), MB/s (10^6 bytes of input per second) and ratios against rill, the
@@ -39,6 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import gen_csv  # noqa: E402
+import gen_xml  # noqa: E402
 
 MB = gen_csv.MB
 MIB = 1024 * 1024
@@ -79,11 +86,16 @@ sys.stderr.write("records=%d seconds=%.6f\\n" % (len(rows), t))
 class Program:
     """One benchmarked command: `argv` is run with the input path appended."""
 
-    def __init__(self, name, argv, peer, missing=None):
+    def __init__(self, name, argv, peer, missing=None, check_argv=None):
         self.name = name
         self.argv = argv
         self.peer = peer  # "rill", "peer", "python" or "ceiling"
         self.missing = missing  # why it cannot run, or None
+        # The sanity run's command when it is not the timed one (expat's
+        # counting mode); its run is then not a timed run.
+        self.check_argv = check_argv
+        self.inner = []  # seconds the program timed itself (stderr)
+        self.inner_cpus = []  # and the CPU seconds over the same span
         self.times = []
         self.cpus = []
         self.rss = []
@@ -257,6 +269,8 @@ def time_writeonly(progs, path, runs, py_runs):
                     continue
                 p.times.append(float(secs))
                 p.rss.append(rss)
+                if stat_of(err, "cpu_seconds"):
+                    p.cpus.append(float(stat_of(err, "cpu_seconds")))
                 if stat_of(err, "out_bytes"):
                     p.out_bytes = int(stat_of(err, "out_bytes"))
 
@@ -265,23 +279,26 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def check_counts(progs, path, failures):
+def check_counts(progs, path, failures, parse=None):
     """Runs each read program once on `path` (this also warms the page
-    cache) and checks they agree; returns the agreed (records, fields)."""
+    cache) and checks they agree; returns the agreed counts, parsed from
+    each output by `parse` (default counts_of: (records, fields))."""
+    parse = parse or counts_of
     seen = {}
     for p in progs:
         if not p.ok():
             continue
-        wall, rss, rc, err, out, cpu = run_capture(p.argv + [path])
+        argv = p.check_argv or p.argv
+        wall, rss, rc, err, out, cpu = run_capture(argv + [path])
         if rc != 0:
-            p.error = "exit %d: %s" % (rc, err[:200])
+            p.error = "exit %d: %s" % (rc, err[:200] or "(no message)")
             failures.append("%s on %s: %s" % (p.name, path, p.error))
             continue
-        if p.peer == "python":
+        if p.peer == "python" and p.check_argv is None:
             p.record(wall, rss, cpu)  # Python's run counts as a timed run
-        if p.peer == "ceiling":
+        if p.peer == "ceiling" and p.check_argv is None:
             continue
-        c = counts_of(out)
+        c = parse(out)
         if c is None:
             p.error = "unexpected output %r" % out[:80]
             failures.append("%s: %s" % (p.name, p.error))
@@ -291,6 +308,7 @@ def check_counts(progs, path, failures):
         failures.append("count mismatch on %s: %s" % (
             os.path.basename(path),
             ", ".join("%s %s" % (k, v) for k, v in seen.items())))
+        log("COUNT MISMATCH: " + failures[-1])
     return next(iter(seen.values()), None)
 
 
@@ -342,6 +360,14 @@ def time_programs(progs, path, runs, py_runs):
                     p.error = "exit %d: %s" % (rc, err[:200])
                     continue
                 p.record(wall, rss, cpu)
+                # Programs that time a part of their work print it.
+                secs = stat_of(err, "seconds")
+                if secs is not None:
+                    p.inner.append(float(secs))
+                if stat_of(err, "cpu_seconds"):
+                    p.inner_cpus.append(float(stat_of(err, "cpu_seconds")))
+                if stat_of(err, "out_bytes"):
+                    p.out_bytes = int(stat_of(err, "out_bytes"))
 
 
 def fmt_time(t):
@@ -447,6 +473,245 @@ def fmt_ratios(progs, name_prefix):
     return wall, "%.2fx wall (%s by CPU time)" % (
         wall, "%.2fx" % cpu if cpu else "?")
 
+# MARK: XML
+
+XML_KINDS = ["record", "text"]
+ET_PY = os.path.join(HERE, "peers", "et_count.py")
+
+# Speed targets of the XML tree: (what, rill program, peer name prefix,
+# minimum of the peer's median time over rill's; the peer's fastest mode
+# counts). `xmlcount --stream` and later tools add their programs to
+# xml_parse_programs and a line here.
+XML_SPEED_TARGETS = [
+    ("tree build >= 0.85x raw expat's speed", "rill xmlcount",
+     "expat no-op", 0.85),
+    ("tree build >= 2x libxml2 DOM (faster mode)", "rill xmlcount",
+     "libxml2", 2.0),
+    ("tree build >= 5x Python ElementTree", "rill xmlcount", "python", 5.0),
+]
+# Peak RSS targets: (rill program, maximum peak RSS over the input size).
+XML_RSS_TARGETS = [("rill xmlcount", 2.0)]
+XML_SERIALIZE_MBS = 400.0  # the serializer alone, MB/s of output
+
+
+def xml_counts_of(text):
+    """Parses `elements=N attributes=M text_bytes=K` into (N, M, K)."""
+    try:
+        kv = dict(w.split("=", 1) for w in text.split())
+        return (int(kv["elements"]), int(kv["attributes"]),
+                int(kv["text_bytes"]))
+    except (ValueError, KeyError):
+        return None
+
+
+def xml_parse_programs(build, python):
+    """The tree builders, each printing xmlcount's counts (expat no-op
+    prints its counts only in the sanity run, with --count)."""
+    expat = tool(build, "bench", "expat_count")
+    xmlcount = tool(build, "examples", "xmlcount")
+    lx = tool(build, "bench", "libxml2_dom")
+    lx_why = None if lx else "not built (libxml2-dev missing?)"
+    return [
+        Program("expat no-op", [expat] if expat else None, "ceiling",
+                None if expat else "not built",
+                check_argv=[expat, "--count"] if expat else None),
+        Program("rill xmlcount", [xmlcount] if xmlcount else None, "rill",
+                None if xmlcount else "not built (examples/xmlcount)"),
+        Program("libxml2 xmlReadMemory", [lx] if lx else None, "peer",
+                lx_why),
+        Program("libxml2 xmlReadMemory COMPACT",
+                [lx, "--compact"] if lx else None, "peer", lx_why),
+        Program("python ET.parse", [python, ET_PY], "python"),
+    ]
+
+
+def xml_write_programs(build, python):
+    """Parse and serialize, output to /dev/null. The peers time their
+    serialization alone and print it on stderr (`seconds=`)."""
+    xmlfmt = tool(build, "examples", "xmlfmt")
+    lx = tool(build, "bench", "libxml2_dom")
+    return [
+        Program("rill xmlfmt", [xmlfmt] if xmlfmt else None, "rill",
+                None if xmlfmt else "not built (examples/xmlfmt)"),
+        Program("libxml2 xmlReadMemory + xmlSaveFileTo",
+                [lx, "--write"] if lx else None, "peer",
+                None if lx else "not built (libxml2-dev missing?)"),
+        Program("python ET.parse + write", [python, ET_PY, "--write"],
+                "python"),
+    ]
+
+
+def xml_check_outputs(progs, small, failures):
+    """xmlfmt (and xml_serialize_bench) must write what ElementTree
+    writes, byte for byte (the documents have no namespaces): compared on
+    the 10 MB file. libxml2 writes its own form (declaration, comments
+    kept, `<a/>`): not compared."""
+    got = {}
+    for p in progs:
+        if not p.ok() or p.peer == "peer":
+            continue
+        rc, err, digest, n = run_hash(p.argv + [small])
+        if rc != 0:
+            p.error = "exit %d: %s" % (rc, err[:200] or "(no message)")
+            failures.append("%s on %s: %s" % (p.name, small, p.error))
+            continue
+        got[p.name] = (digest, n)
+    if len(set(got.values())) > 1:
+        failures.append("xmlfmt output differs from ElementTree's on %s: %s"
+                        % (os.path.basename(small), ", ".join(
+                            "%s %s..%d bytes" % (k, v[0][:12], v[1])
+                            for k, v in got.items())))
+        log("OUTPUT MISMATCH: " + failures[-1])
+
+
+def rss_notes(rows, progs, size):
+    """Adds each program's peak RSS over the input size to its note."""
+    out = []
+    for r, p in zip(rows, progs):
+        rss = p.peak_rss()
+        if rss and not r[7]:
+            r = r[:7] + ("RSS %.2fx input" % (rss / size),)
+        out.append(r)
+    return out
+
+
+def run_xml(build, python, data, size_mb, runs, py_runs, failures):
+    """The XML part: returns (Markdown lines, target checks)."""
+    md, checks = [], []
+    sb = tool(build, "bench", "xml_serialize_bench")
+    for kind in XML_KINDS:
+        log("data: %s %d MB" % (kind, size_mb))
+        path = gen_xml.generate(data, kind, size_mb)
+        small = gen_xml.generate(data, kind, 10)
+        size = os.path.getsize(path)
+        name = os.path.basename(path)
+
+        # Tree building: count, check agreement, time.
+        parse = xml_parse_programs(build, python)
+        log("xml: sanity + warm-up on %s" % name)
+        counts = check_counts(parse, path, failures, parse=xml_counts_of)
+        log("xml: timing tree builders on %s" % name)
+        time_programs(parse, path, runs, py_runs)
+        rows = rss_notes(table_rows(parse, size), parse, size)
+        title = ("xml tree %s (%s, %.1f MB, elements=%s attributes=%s "
+                 "text_bytes=%s)" % ((kind, name, size / MB)
+                                     + (counts or ("?", "?", "?"))))
+        print_plain(title, rows)
+        md += ["", "## " + title, ""] + md_table(rows)
+
+        # Parse + serialize, end to end.
+        write = xml_write_programs(build, python)
+        sprog = None
+        if sb:
+            sprog = Program("rill serializer (xml_serialize_bench)", [sb],
+                            "rill")
+        log("xml: checking xmlfmt against ElementTree on %s"
+            % os.path.basename(small))
+        xml_check_outputs(write + ([sprog] if sprog else []), small,
+                          failures)
+        out_size = None
+        rill = write[0]
+        if rill.ok():
+            rc, err, _, out_size = run_hash(rill.argv + [path])
+            if rc != 0:
+                rill.error = "exit %d: %s" % (rc, err[:200])
+                failures.append("rill xmlfmt on %s: %s" % (name, rill.error))
+                out_size = None
+        log("xml: timing parse + serialize on %s" % name)
+        time_programs(write, path, runs, py_runs)
+        rows = table_rows(write, size)
+        title = ("xml parse + serialize %s (%s, %.1f MB in, output to "
+                 "/dev/null; MB/s of input)" % (kind, name, size / MB))
+        print_plain(title, rows)
+        md += ["", "## " + title, ""] + md_table(rows)
+
+        # The serializer alone: rill's from xml_serialize_bench (parses,
+        # then times rill_xml_write) when built, and estimated as xmlfmt's
+        # median minus xmlcount's; the peers' from their own timing of the
+        # write in the runs above.
+        def srow(label, n, t, cpu, out, note):
+            return (label, n, fmt_time(t), fmt_time(cpu),
+                    fmt_mbs(out or 0, t) if t and t > 0 else "-",
+                    fmt_mbs(out or 0, cpu) if cpu and cpu > 0 else "-",
+                    str(out or "-"), note)
+
+        srows = []
+        rill_mbs = rill_cpu_mbs = rill_how = None
+        if sprog:
+            log("xml: timing the serializer alone on %s" % name)
+            time_writeonly([sprog], path, runs, py_runs)
+            t, cpu, ob = sprog.median(), sprog.median_cpu(), sprog.out_bytes
+            if t and ob:
+                rill_mbs, rill_how = ob / t / MB, "xml_serialize_bench"
+                rill_cpu_mbs = ob / cpu / MB if cpu else None
+            srows.append(srow(sprog.name, str(len(sprog.times)), t, cpu, ob,
+                              sprog.error or "timed inside the program"))
+        xc = next(p for p in parse if p.name == "rill xmlcount")
+        t = cpu = None
+        if rill.times and xc.times and out_size:
+            t = rill.median() - xc.median()
+            if rill.median_cpu() and xc.median_cpu():
+                cpu = rill.median_cpu() - xc.median_cpu()
+        if t and t > 0 and rill_mbs is None:
+            rill_mbs, rill_how = out_size / t / MB, "estimate"
+            rill_cpu_mbs = out_size / cpu / MB if cpu and cpu > 0 else None
+        srows.append(srow("rill (xmlfmt - xmlcount)", "-", t, cpu, out_size,
+                          "estimate: the medians' difference" + (
+                              " (not positive: noise)"
+                              if t is not None and t <= 0 else "") + (
+                              "" if sb else
+                              "; xml_serialize_bench not built")))
+        for p in write[1:]:
+            t = statistics.median(p.inner) if p.inner else None
+            cpu = statistics.median(p.inner_cpus) if p.inner_cpus else None
+            srows.append(srow(p.name.split(" + ")[-1] if p.peer == "peer"
+                              else "python ElementTree.write",
+                              str(len(p.inner)), t, cpu, p.out_bytes,
+                              p.missing or p.error
+                              or "timed inside the program"))
+        shead = ("serializer", "runs", "median s", "cpu s", "MB/s out",
+                 "MB/s out by cpu", "bytes out", "note")
+        title = "xml serialize alone %s (%s; MB/s of output)" % (kind, name)
+        print()
+        print(title)
+        widths = [max(len(r[i]) for r in srows + [shead])
+                  for i in range(len(shead))]
+        for r in [shead] + srows:
+            print("  " + "  ".join(c.ljust(w)
+                                   for c, w in zip(r, widths)).rstrip())
+        md += ["", "## " + title, "",
+               "| " + " | ".join(shead) + " |",
+               "|" + "|".join(" --- " for _ in shead) + "|"]
+        md += ["| " + " | ".join(r) + " |" for r in srows]
+
+        # Targets for this document.
+        for what, rill_name, prefix, want in XML_SPEED_TARGETS:
+            wall = ratio_of(parse, prefix, rill_name)
+            if wall is None:
+                continue
+            cpu = ratio_of(parse, prefix, rill_name, cpu=True)
+            checks.append(("xml %s: %s" % (kind, what),
+                           "%.2fx wall (%s by CPU time)" % (
+                               wall, "%.2fx" % cpu if cpu else "?"),
+                           wall >= want))
+        for rill_name, most in XML_RSS_TARGETS:
+            p = next((p for p in parse if p.name == rill_name), None)
+            if p and p.peak_rss():
+                r = p.peak_rss() / size
+                checks.append(("xml %s: %s peak RSS <= %.0fx input"
+                               % (kind, rill_name, most),
+                               "%.1f MiB = %.2fx %.1f MB" % (
+                                   p.peak_rss() / MIB, r, size / MB),
+                               r <= most))
+        if rill_mbs is not None:
+            checks.append(("xml %s: serialize >= %.0f MB/s (%s)"
+                           % (kind, XML_SERIALIZE_MBS, rill_how),
+                           "%.0f MB/s of output wall (%s by CPU time)" % (
+                               rill_mbs, "%.0f MB/s" % rill_cpu_mbs
+                               if rill_cpu_mbs else "?"),
+                           rill_mbs >= XML_SERIALIZE_MBS))
+    return md, checks
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(
@@ -461,14 +726,14 @@ def main(argv=None):
                     help="size of the main inputs in MB (default 100)")
     ap.add_argument("--skip-1g", action="store_true",
                     help="skip the 1 GB flat-memory input")
-    ap.add_argument("--only", choices=["read", "write", "memory"],
+    ap.add_argument("--only", choices=["read", "write", "memory", "xml"],
                     action="append", help="run only these parts")
     ap.add_argument("--python", default="python3",
                     help="the Python interpreter to measure (python3)")
     ap.add_argument("--markdown", metavar="FILE",
                     help="also write the Markdown results to FILE")
     args = ap.parse_args(argv)
-    parts = set(args.only or ["read", "write", "memory"])
+    parts = set(args.only or ["read", "write", "memory", "xml"])
     build = args.build
     if not os.path.isabs(build) and not os.path.isdir(build):
         build = os.path.join(ROOT, build)
@@ -495,20 +760,22 @@ def main(argv=None):
     data = os.path.join(HERE, "data")
     kinds = ["numeric", "quoted"]
     files, small = {}, {}
-    for kind in kinds:
+    for kind in kinds if parts & {"read", "write", "memory"} else []:
         log("data: %s %d MB" % (kind, args.size_mb))
         files[kind] = gen_csv.generate(data, kind, args.size_mb)
         small[kind] = gen_csv.generate(data, kind, 10)
 
     load0 = "%.2f %.2f %.2f" % os.getloadavg()
     failures = []
-    md = ["# rill CSV benchmark results", "",
+    md = ["# rill %s benchmark results" % (
+              "XML" if parts == {"xml"} else "CSV and XML" if "xml" in parts
+              else "CSV"), "",
           "Environment: " + environment(build), "",
           "Median wall time of %d runs (Python: %d), warm page cache "
           "(cpu s: median user + system time); "
           "MB/s = 10^6 bytes of input per second; \"rill faster by\" = "
-          "the program's median / rill's (for memchr_count: the fraction "
-          "of rill's time the memory-speed ceiling takes). Peak RSS from "
+          "the program's median / rill's (for memchr_count and expat no-op: "
+          "the fraction of rill's time the ceiling takes). Peak RSS from "
           "getrusage in bench/peers/rss_run." % (args.runs, args.py_runs)]
     results = {}
 
@@ -631,6 +898,12 @@ def main(argv=None):
                "|" + "|".join(" --- " for _ in head) + "|"]
         md += ["| " + " | ".join(r) + " |" for r in mem_rows]
 
+    xml_checks = []
+    if "xml" in parts:
+        xml_md, xml_checks = run_xml(build, args.python, data, args.size_mb,
+                                     args.runs, args.py_runs, failures)
+        md += xml_md
+
     # Targets of the issue, checked against what ran.
     checks = []
     if ("read", "numeric") in results:
@@ -676,6 +949,7 @@ def main(argv=None):
                        % TARGETS["rss_mib"], " / ".join("%.1f" % x
                                                         for x in rss)
                        + " MiB", max(rss) < TARGETS["rss_mib"]))
+    checks += xml_checks
     if checks:
         print()
         print("targets")
@@ -692,8 +966,10 @@ def main(argv=None):
             print("  " + f)
         md += ["", "## sanity failures", ""] + ["- " + f for f in failures]
     else:
-        md += ["", "Sanity: every program that ran agreed on records and "
-               "fields, and the converters that ran wrote identical bytes."]
+        md += ["", "Sanity: every program that ran agreed on its counts "
+               "(records and fields; elements, attributes and text bytes), "
+               "and the converters that ran wrote identical bytes (xmlfmt: "
+               "the same bytes as ElementTree on the 10 MB documents)."]
 
     md.insert(3, "Load average at the start: %s; at the end: %.2f %.2f %.2f "
               "(wall times stretch when it exceeds the idle CPUs; the cpu "
