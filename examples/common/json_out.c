@@ -1,6 +1,7 @@
 /* A JSON writer for the example programs: Python's json.dumps spelling. */
 #include "json_out.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -107,19 +108,21 @@ put_escaped(json_out *o, uint32_t c) {
     }
 }
 
-void
-json_out_string(json_out *o, const char *s, size_t n) {
+/* Writes `n` bytes of UTF-8 as a JSON string; `ascii` is json.dumps's
+ * ensure_ascii. */
+static void
+put_string(json_out *o, const char *s, size_t n, bool ascii) {
     const unsigned char *p = (const unsigned char *)s;
     size_t start = 0;
     size_t i = 0;
     json_out_raw(o, "\"", 1);
     while (i < n) {
         unsigned char b = p[i];
-        if (b >= 0x20 && b < 0x7F && b != '"' && b != '\\') {
+        if ((b >= 0x20 && b < 0x7F && b != '"' && b != '\\')
+            || (!ascii && b == 0x7F)) {
             i++;
             continue;
         }
-        json_out_raw(o, s + start, i - start);
         uint32_t c = b;
         size_t len = 1;
         if (b >= 0x80) {
@@ -128,14 +131,32 @@ json_out_string(json_out *o, const char *s, size_t n) {
             if (len == 0) {
                 c = 0xFFFD;
                 len = bad;
+            } else if (!ascii) {
+                i += len; /* valid UTF-8 stands for itself */
+                continue;
             }
         }
-        put_escaped(o, c);
+        json_out_raw(o, s + start, i - start);
+        if (!ascii && c >= 0x80) {
+            json_out_raw(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+        } else {
+            put_escaped(o, c);
+        }
         i += len;
         start = i;
     }
     json_out_raw(o, s + start, n - start);
     json_out_raw(o, "\"", 1);
+}
+
+void
+json_out_string(json_out *o, const char *s, size_t n) {
+    put_string(o, s, n, true);
+}
+
+void
+json_out_string_utf8(json_out *o, const char *s, size_t n) {
+    put_string(o, s, n, false);
 }
 
 void

@@ -28,6 +28,12 @@ void json_out_text(json_out *o, const char *s);
  * UTF-8 are written as \ufffd, one per maximal invalid subpart. */
 void json_out_string(json_out *o, const char *s, size_t n);
 
+/* Writes `n` bytes of UTF-8 as a JSON string, as Python's json.dumps with
+ * ensure_ascii=False: characters stand for themselves except `"`, `\`
+ * and controls, and bytes that are not valid UTF-8 become U+FFFD, one per
+ * maximal invalid subpart (Python's "replace" decoding). */
+void json_out_string_utf8(json_out *o, const char *s, size_t n);
+
 /* Writes a NUL-terminated string as json_out_string, or null for NULL. */
 void json_out_cstr(json_out *o, const char *s);
 
