@@ -46,6 +46,15 @@ typedef struct side_entry {
 #define SHARED_WS      64u   /* whitespace this short too */
 #define SHARED_ENTRIES 8192u /* at most this many distinct ones */
 
+/* A shared string in the table, with a key that compares strings of up to
+ * 15 bytes without reading them (their bytes, loaded as two words). */
+typedef struct shared_slot {
+    uint64_t a;
+    uint64_t b;
+    char *p; /* NULL: an empty slot */
+    size_t len;
+} shared_slot;
+
 /* A registered namespace prefix. */
 typedef struct ns_entry {
     char *prefix;
@@ -80,8 +89,8 @@ struct rill_xml_doc {
     /* Shared whitespace-only strings, in one block. */
     char *shared[SHARED_BLOCKS];
     size_t n_shared_blocks;
-    size_t shared_used;  /* in the last block */
-    char **shared_slots; /* open addressing over the shared strings */
+    size_t shared_used;        /* in the last block */
+    shared_slot *shared_slots; /* open addressing over the shared strings */
     size_t shared_cap;
     size_t shared_count;
     /* The last child reached by index, for O(1) walks by index. */
@@ -282,22 +291,52 @@ is_xml_space(const char *s, size_t len) {
     return true;
 }
 
-static size_t
-shared_hash(const char *s, size_t len) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
+/* The key of `len` bytes at `s`: for up to 15 bytes the bytes themselves
+ * (with `len`, two overlapping loads determine the string); a hash of
+ * longer ones, whose slots are then compared byte by byte. */
+static void
+shared_key(const char *s, size_t len, uint64_t *a, uint64_t *b) {
+    uint64_t x = 0, y = 0;
+    if (len > SHARED_SHORT) {
+        x = 14695981039346656037u;
+        for (size_t i = 0; i < len; i++) {
+            x = (x ^ (unsigned char)s[i]) * 1099511628211u;
+        }
+    } else if (len >= 8) {
+        memcpy(&x, s, 8);
+        memcpy(&y, s + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t u, v;
+        memcpy(&u, s, 4);
+        memcpy(&v, s + len - 4, 4);
+        x = u;
+        y = v;
+    } else if (len > 0) {
+        x = (uint64_t)(unsigned char)s[0]
+            | (uint64_t)(unsigned char)s[len / 2] << 8
+            | (uint64_t)(unsigned char)s[len - 1] << 16;
     }
-    return (size_t)(h ^ (h >> 13));
+    *a = x;
+    *b = y;
 }
 
 static size_t
-shared_slot(const rill_xml_doc *doc, const char *s, size_t len, size_t h) {
+shared_home(uint64_t a, uint64_t b, size_t len, size_t cap) {
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15u) ^ len) * 0xff51afd7ed558ccdu;
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+/* The slot of the string, or the empty slot where it belongs. */
+static size_t
+shared_find(const rill_xml_doc *doc, const char *s, size_t len, uint64_t a,
+            uint64_t b) {
     size_t mask = doc->shared_cap - 1;
-    size_t i = h & mask;
-    for (;; i = (i + 1) & mask) {
-        const char *e = doc->shared_slots[i];
-        if (e == NULL || (memcmp(e, s, len) == 0 && e[len] == '\0')) {
+    for (size_t i = shared_home(a, b, len, doc->shared_cap);;
+         i = (i + 1) & mask) {
+        const shared_slot *e = &doc->shared_slots[i];
+        if (e->p == NULL
+            || (e->len == len && e->a == a && e->b == b
+                && (len <= SHARED_SHORT || memcmp(e->p, s, len) == 0))) {
             return i;
         }
     }
@@ -306,23 +345,26 @@ shared_slot(const rill_xml_doc *doc, const char *s, size_t len, size_t h) {
 static bool
 shared_grow_table(rill_xml_doc *doc) {
     size_t cap = doc->shared_cap == 0 ? 64 : doc->shared_cap * 2;
-    char **old = doc->shared_slots;
+    shared_slot *old = doc->shared_slots;
     size_t old_cap = doc->shared_cap;
-    char **t = rill__malloc(&doc->alloc, cap * sizeof *t);
+    shared_slot *t = rill__malloc(&doc->alloc, cap * sizeof *t);
     if (t == NULL) {
         return false;
     }
     memset(t, 0, cap * sizeof *t);
-    doc->shared_slots = t;
-    doc->shared_cap = cap;
     for (size_t i = 0; i < old_cap; i++) {
-        if (old[i] != NULL) {
-            size_t len = strlen(old[i]);
-            t[shared_slot(doc, old[i], len, shared_hash(old[i], len))] = old[i];
+        if (old[i].p != NULL) {
+            size_t j = shared_home(old[i].a, old[i].b, old[i].len, cap);
+            while (t[j].p != NULL) {
+                j = (j + 1) & (cap - 1);
+            }
+            t[j] = old[i];
         }
     }
     rill__free(&doc->alloc, old, old_cap * sizeof *old);
     doc->bytes += (cap - old_cap) * sizeof *t;
+    doc->shared_slots = t;
+    doc->shared_cap = cap;
     return true;
 }
 
@@ -358,13 +400,15 @@ shared_text_of(rill_xml_doc *doc, const char *s, size_t len) {
         && !shared_grow_table(doc)) {
         return NULL;
     }
-    size_t i = shared_slot(doc, s, len, shared_hash(s, len));
-    if (doc->shared_slots[i] != NULL || full) {
-        return doc->shared_slots[i];
+    uint64_t a, b;
+    shared_key(s, len, &a, &b);
+    shared_slot *e = &doc->shared_slots[shared_find(doc, s, len, a, b)];
+    if (e->p != NULL || full) {
+        return e->p;
     }
     char *p = shared_store(doc, s, len);
     if (p != NULL) {
-        doc->shared_slots[i] = p;
+        *e = (shared_slot){a, b, p, len};
         doc->shared_count++;
     }
     return p;
@@ -429,7 +473,7 @@ rill_xml_doc_free(rill_xml_doc *doc) {
     for (size_t i = 0; i < doc->n_shared_blocks; i++) {
         rill__free(&a, doc->shared[i], shared_block_size(i));
     }
-    rill__free(&a, doc->shared_slots, doc->shared_cap * sizeof(char *));
+    rill__free(&a, doc->shared_slots, doc->shared_cap * sizeof(shared_slot));
     rill__free(&a, doc->ns, doc->cap_ns * sizeof *doc->ns);
     rill__free(&a, doc, sizeof *doc);
 }
