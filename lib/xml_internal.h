@@ -140,6 +140,27 @@ char *rill__xdoc_text(rill_xml_doc *doc, const char *s, size_t len);
 /* Sets the document's root (the parser's fast path). */
 void rill__xdoc_set_root(rill_xml_doc *doc, rill_xml_node *root);
 
+/* What a parser building into a document holds while the caller may free
+ * nodes (the pull parser): freeing `last` sets it to NULL, and the open
+ * elements (the stack, outermost first) and the nodes of events not yet
+ * handed out (`pending`, NULL entries allowed) are never freed: clearing an
+ * element detaches the children that are or hold such nodes instead, and
+ * rill_xml_node_free refuses them. */
+typedef struct rill__xguard {
+    rill_xml_node *last;   /* the node pending text goes to, or NULL */
+    rill_xml_node **stack; /* the open elements */
+    size_t depth;
+    rill_xml_node **pending;
+    size_t n_pending;
+} rill__xguard;
+
+/* Whether `node` is or holds an element its document's parser is still
+ * building. */
+bool rill__xnode_holds_open(const rill_xml_node *node);
+
+/* Makes `doc` watch `g` (NULL: stop watching). */
+void rill__xdoc_set_guard(rill_xml_doc *doc, rill__xguard *g);
+
 /* The document's allocator. */
 const rill_allocator *rill__xdoc_allocator(const rill_xml_doc *doc);
 

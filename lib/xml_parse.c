@@ -3,14 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Debian's expat, like expat's own default build, has DTD support; the
- * header declares the amplification limits only when told so. */
-#ifndef XML_DTD
-#    define XML_DTD
-#endif
-#include <expat.h>
-
-#include "xml_internal.h"
+#include "xml_builder.h"
 
 /* Expat's namespace separator: U+0001 cannot occur in an XML 1.0 document,
  * not even as a character reference, so a URI never contains it. */
@@ -79,40 +72,10 @@ static const XML_Memory_Handling_Suite expat_memory = {mm_malloc, mm_realloc,
 
 /* MARK: The parser */
 
-/* A cache from expat's raw names to interned ones: most documents use a
- * few names over and over. */
-#define NAME_CACHE     256u
-#define NAME_CACHE_MAX 48u /* longer raw names are not cached */
-
-typedef struct name_cache_entry {
-    rill__xname *name;
-    uint32_t len;
-    char raw[NAME_CACHE_MAX];
-} name_cache_entry;
-
-struct rill_xml_parser {
-    rill_allocator alloc;
-    XML_Parser xp;
-    rill_xml_doc *doc;
-    uint32_t max_depth;
-    uint64_t max_input_size;
-    uint64_t fed;          /* bytes fed so far */
-    rill_xml_node **stack; /* the open elements */
-    size_t depth;
-    size_t stack_cap;
-    rill_xml_node *last;     /* the node pending text goes to */
-    bool tail;               /* pending text is last's tail, not its text */
-    rill__buf text;          /* character data not yet stored */
-    rill__buf name;          /* scratch for Clark names */
-    name_cache_entry *cache; /* NAME_CACHE entries, allocated on first use */
-    rill_error error;
-    bool closed;
-    bool encoding_override; /* the caller named the encoding */
-};
-
 /* Records a failure found in a handler and stops expat. */
-static void
-fail(rill_xml_parser *p, rill_status code, int detail, const char *message) {
+void
+rill__xparser_fail(rill_xml_parser *p, rill_status code, int detail,
+                   const char *message) {
     if (p->error.code == RILL_OK) {
         rill__error_set(&p->error, code, XML_GetCurrentLineNumber(p->xp),
                         XML_GetCurrentColumnNumber(p->xp) + 1,
@@ -125,7 +88,7 @@ fail(rill_xml_parser *p, rill_status code, int detail, const char *message) {
 
 static void
 fail_nomem(rill_xml_parser *p) {
-    fail(p, RILL_E_NOMEM, XML_ERROR_NO_MEMORY, "out of memory");
+    rill__xparser_fail(p, RILL_E_NOMEM, XML_ERROR_NO_MEMORY, "out of memory");
 }
 
 /* Stores the pending character data as the text or tail of `last`. */
@@ -134,13 +97,35 @@ flush_text(rill_xml_parser *p) {
     if (p->text.size == 0) {
         return true;
     }
-    char *s = rill__xdoc_text(p->doc, p->text.data, p->text.size);
+    rill_xml_node *last = p->guard.last;
+    if (last == NULL) {
+        /* The pull parser's caller freed the node: the text goes too. */
+        p->text.size = 0;
+        return true;
+    }
+    char **slot = p->tail ? &last->tail : &last->text;
+    const char *data = p->text.data;
+    size_t size = p->text.size;
+    if (*slot != NULL) {
+        /* Only while pull parsing: the caller set it, or text came in two
+         * pieces around a comment not kept in the tree. TreeBuilder
+         * appends, so do we. */
+        p->name.size = 0;
+        if (rill__buf_append(&p->name, &p->alloc, *slot, strlen(*slot))
+                != RILL_OK
+            || rill__buf_append(&p->name, &p->alloc, data, size) != RILL_OK) {
+            fail_nomem(p);
+            return false;
+        }
+        data = p->name.data;
+        size = p->name.size;
+    }
+    char *s = rill__xdoc_text(p->doc, data, size);
     if (s == NULL) {
         fail_nomem(p);
         return false;
     }
     p->text.size = 0;
-    char **slot = p->tail ? &p->last->tail : &p->last->text;
     rill__xdoc_strfree(p->doc, *slot);
     *slot = s;
     return true;
@@ -154,7 +139,7 @@ cache_index(const char *raw, size_t len) {
     h ^= (unsigned char)raw[0] * 0x85ebca6bu;
     h ^= (unsigned char)raw[len / 2] * 0xc2b2ae35u;
     h ^= (unsigned char)raw[len - 1] * 0x27d4eb2fu;
-    return (h ^ (h >> 16)) & (NAME_CACHE - 1);
+    return (h ^ (h >> 16)) & (RILL__NAME_CACHE - 1);
 }
 
 static rill__xname *intern_raw_name(rill_xml_parser *p, const char *raw);
@@ -163,10 +148,10 @@ static rill__xname *intern_raw_name(rill_xml_parser *p, const char *raw);
 static rill__xname *
 intern_expat_name(rill_xml_parser *p, const char *raw) {
     size_t len = strlen(raw);
-    if (len == 0 || len > NAME_CACHE_MAX || p->cache == NULL) {
+    if (len == 0 || len > RILL__NAME_CACHE_MAX || p->cache == NULL) {
         return intern_raw_name(p, raw);
     }
-    name_cache_entry *e = &p->cache[cache_index(raw, len)];
+    rill__name_cache_entry *e = &p->cache[cache_index(raw, len)];
     if (e->len == len && memcmp(e->raw, raw, len) == 0) {
         return e->name;
     }
@@ -206,17 +191,18 @@ intern_raw_name(rill_xml_parser *p, const char *raw) {
 
 static bool
 push(rill_xml_parser *p, rill_xml_node *n) {
-    if (p->depth == p->stack_cap) {
+    if (p->guard.depth == p->stack_cap) {
         size_t cap = p->stack_cap == 0 ? 64 : p->stack_cap * 2;
-        rill_xml_node **s = rill__realloc(
-            &p->alloc, p->stack, p->stack_cap * sizeof *s, cap * sizeof *s);
+        rill_xml_node **s =
+            rill__realloc(&p->alloc, p->guard.stack, p->stack_cap * sizeof *s,
+                          cap * sizeof *s);
         if (s == NULL) {
             return false;
         }
-        p->stack = s;
+        p->guard.stack = s;
         p->stack_cap = cap;
     }
-    p->stack[p->depth++] = n;
+    p->guard.stack[p->guard.depth++] = n;
     return true;
 }
 
@@ -252,11 +238,11 @@ on_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
     if (!flush_text(p)) {
         return;
     }
-    if (p->depth >= p->max_depth) {
+    if (p->guard.depth >= p->max_depth) {
         char msg[96];
         snprintf(msg, sizeof msg, "maximum nesting depth %lu exceeded",
                  (unsigned long)p->max_depth);
-        fail(p, RILL_E_LIMIT, 0, msg);
+        rill__xparser_fail(p, RILL_E_LIMIT, 0, msg);
         return;
     }
     rill__xname *name = intern_expat_name(p, tag);
@@ -267,8 +253,8 @@ on_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
         fail_nomem(p);
         return;
     }
-    if (p->depth > 0) {
-        rill__xnode_append(p->stack[p->depth - 1], n);
+    if (p->guard.depth > 0) {
+        rill__xnode_append(p->guard.stack[p->guard.depth - 1], n);
     } else {
         rill__xdoc_set_root(p->doc, n);
     }
@@ -276,26 +262,42 @@ on_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
         fail_nomem(p);
         return;
     }
-    p->last = n;
+    p->guard.last = n;
     p->tail = false;
+    if (p->pull != NULL) {
+        rill__xpull_on_start(p->pull, n);
+    }
+}
+
+rill_xml_node *
+rill__xparser_end(rill_xml_parser *p) {
+    /* Expat calls the end handler of an empty element even when its start
+     * handler failed and stopped it: the element may not be open. */
+    if (p->error.code != RILL_OK || !flush_text(p)) {
+        return NULL;
+    }
+    rill_xml_node *n = p->guard.stack[--p->guard.depth];
+    p->guard.last = n;
+    p->tail = true;
+    return n;
 }
 
 static void XMLCALL
 on_end(void *ud, const XML_Char *tag) {
     rill_xml_parser *p = ud;
     (void)tag;
-    if (!flush_text(p)) {
+    if (p->pull != NULL) {
+        rill__xpull_on_end(p->pull); /* it closes the element when due */
         return;
     }
-    p->last = p->stack[--p->depth];
-    p->tail = true;
+    rill__xparser_end(p);
 }
 
 static void XMLCALL
 on_data(void *ud, const XML_Char *s, int len) {
     rill_xml_parser *p = ud;
     /* Text outside the root element is dropped, as TreeBuilder does. */
-    if (p->depth == 0) {
+    if (p->guard.depth == 0) {
         return;
     }
     if (rill__buf_append(&p->text, &p->alloc, s, (size_t)len) != RILL_OK) {
@@ -310,37 +312,57 @@ insert_single(rill_xml_parser *p, rill_xml_node *n) {
         fail_nomem(p);
         return;
     }
-    rill__xnode_append(p->stack[p->depth - 1], n);
-    p->last = n;
+    rill__xnode_append(p->guard.stack[p->guard.depth - 1], n);
+    p->guard.last = n;
     p->tail = true;
 }
 
+/* Comments and processing instructions store the pending text first, as
+ * CPython's TreeBuilder does even when it does not keep them, and go into
+ * the tree inside the root when kept; the pull parser sees them all. */
 static void XMLCALL
 on_comment(void *ud, const XML_Char *text) {
     rill_xml_parser *p = ud;
-    if (p->depth == 0 || !flush_text(p)) {
+    if (!flush_text(p)) {
         return;
     }
-    rill_xml_node *n = rill__xnode_new(p->doc, RILL_XML_COMMENT, NULL, false);
-    if (n != NULL) {
-        n->text = rill__xdoc_strdup(p->doc, text, strlen(text));
-        if (n->text == NULL) {
-            rill__xdoc_release(p->doc, n, sizeof *n);
-            n = NULL;
+    rill_xml_node *n = NULL;
+    if (p->keep_comments && p->guard.depth > 0) {
+        n = rill__xnode_new(p->doc, RILL_XML_COMMENT, NULL, false);
+        if (n != NULL) {
+            n->text = rill__xdoc_strdup(p->doc, text, strlen(text));
+            if (n->text == NULL) {
+                rill__xdoc_release(p->doc, n, sizeof *n);
+                n = NULL;
+            }
+        }
+        insert_single(p, n);
+        if (n == NULL) {
+            return;
         }
     }
-    insert_single(p, n);
+    if (p->pull != NULL) {
+        rill__xpull_on_comment(p->pull, n, text);
+    }
 }
 
 static void XMLCALL
 on_pi(void *ud, const XML_Char *target, const XML_Char *data) {
     rill_xml_parser *p = ud;
-    if (p->depth == 0 || !flush_text(p)) {
+    if (!flush_text(p)) {
         return;
     }
-    rill_xml_node *n;
-    rill_status st = rill_xml_pi_new(p->doc, target, data, &n);
-    insert_single(p, st == RILL_OK ? n : NULL);
+    rill_xml_node *n = NULL;
+    if (p->keep_pis && p->guard.depth > 0) {
+        rill_status st = rill_xml_pi_new(p->doc, target, data, &n);
+        insert_single(p, st == RILL_OK ? n : NULL);
+        if (st != RILL_OK) {
+            return;
+        }
+    }
+    if (p->pull != NULL) {
+        rill__xpull_on_pi(p->pull, n, target, data != NULL ? data : "");
+    }
 }
 
 /* Receives what has no handler of its own; an entity reference arriving
@@ -353,7 +375,7 @@ on_default(void *ud, const XML_Char *s, int len) {
         char msg[200];
         snprintf(msg, sizeof msg, "undefined entity %.*s",
                  len > 150 ? 150 : len, s);
-        fail(p, RILL_E_SYNTAX, XML_ERROR_UNDEFINED_ENTITY, msg);
+        rill__xparser_fail(p, RILL_E_SYNTAX, XML_ERROR_UNDEFINED_ENTITY, msg);
     }
 }
 
@@ -365,6 +387,8 @@ configure(rill_xml_parser *p, const rill_xml_options *o) {
     XML_SetElementHandler(xp, on_start, on_end);
     XML_SetCharacterDataHandler(xp, on_data);
     XML_SetDefaultHandlerExpand(xp, on_default);
+    p->keep_comments = o->keep_comments;
+    p->keep_pis = o->keep_pis;
     if (o->keep_comments) {
         XML_SetCommentHandler(xp, on_comment);
     }
@@ -395,10 +419,11 @@ parser_free(rill_xml_parser *p) {
         XML_ParserFree(p->xp);
     }
     rill_xml_doc_free(p->doc);
-    rill__free(&p->alloc, p->stack, p->stack_cap * sizeof *p->stack);
+    rill__free(&p->alloc, p->guard.stack,
+               p->stack_cap * sizeof *p->guard.stack);
     rill__buf_clear(&p->text, &p->alloc);
     rill__buf_clear(&p->name, &p->alloc);
-    rill__free(&p->alloc, p->cache, NAME_CACHE * sizeof *p->cache);
+    rill__free(&p->alloc, p->cache, RILL__NAME_CACHE * sizeof *p->cache);
     rill_allocator a = p->alloc;
     rill__free(&a, p, sizeof *p);
 }
@@ -431,12 +456,12 @@ rill_xml_parser_new(const rill_xml_options *opts, rill_xml_parser **out,
         parser_free(p);
         return rill__error_code(err, RILL_E_NOMEM);
     }
-    p->cache = rill__malloc(a, NAME_CACHE * sizeof *p->cache);
+    p->cache = rill__malloc(a, RILL__NAME_CACHE * sizeof *p->cache);
     if (p->cache == NULL) {
         parser_free(p);
         return rill__error_code(err, RILL_E_NOMEM);
     }
-    memset(p->cache, 0, NAME_CACHE * sizeof *p->cache);
+    memset(p->cache, 0, RILL__NAME_CACHE * sizeof *p->cache);
     expat_alloc = &p->alloc;
     p->xp = XML_ParserCreate_MM(enc, &expat_memory, "\x01");
     if (p->xp == NULL) {
@@ -452,9 +477,27 @@ rill_xml_parser_new(const rill_xml_options *opts, rill_xml_parser **out,
     return RILL_OK;
 }
 
-/* Turns expat's failure into the parser's error. */
-static rill_status
-expat_failed(rill_xml_parser *p) {
+void
+rill__xparser_enter(rill_xml_parser *p) {
+    expat_alloc = &p->alloc;
+    expat_alloc_failed = false;
+}
+
+void
+rill__xparser_set_pull(rill_xml_parser *p, rill_xml_pull *q, bool comments,
+                       bool pis) {
+    p->pull = q;
+    if (comments || p->keep_comments) {
+        XML_SetCommentHandler(p->xp, on_comment);
+    }
+    if (pis || p->keep_pis) {
+        XML_SetProcessingInstructionHandler(p->xp, on_pi);
+    }
+    rill__xdoc_set_guard(p->doc, &p->guard);
+}
+
+rill_status
+rill__xparser_expat_failed(rill_xml_parser *p) {
     if (p->error.code != RILL_OK) {
         return p->error.code; /* a handler's own failure */
     }
@@ -489,7 +532,7 @@ parse_piece(rill_xml_parser *p, const char *data, size_t size, bool last) {
         expat_alloc_failed = false;
         bool final = last && (size_t)n == size;
         if (XML_Parse(p->xp, data, n, final) != XML_STATUS_OK) {
-            return expat_failed(p);
+            return rill__xparser_expat_failed(p);
         }
         if (final) {
             break;
@@ -497,6 +540,20 @@ parse_piece(rill_xml_parser *p, const char *data, size_t size, bool last) {
         data += n;
         size -= (size_t)n;
     }
+    return RILL_OK;
+}
+
+rill_status
+rill__xparser_count_input(rill_xml_parser *p, size_t size) {
+    if (p->max_input_size != 0 && size > p->max_input_size - p->fed) {
+        return rill__error_set(
+            &p->error, RILL_E_LIMIT, XML_GetCurrentLineNumber(p->xp),
+            XML_GetCurrentColumnNumber(p->xp) + 1, p->max_input_size,
+            "document larger than max_input_size (%llu "
+            "bytes)",
+            (unsigned long long)p->max_input_size);
+    }
+    p->fed += size;
     return RILL_OK;
 }
 
@@ -512,16 +569,8 @@ rill_xml_parser_feed(rill_xml_parser *p, const void *data, size_t size) {
         return rill__error_set(&p->error, RILL_E_INVALID, 0, 0, 0,
                                "parser already closed");
     }
-    if (p->max_input_size != 0 && size > p->max_input_size - p->fed) {
-        return rill__error_set(
-            &p->error, RILL_E_LIMIT, XML_GetCurrentLineNumber(p->xp),
-            XML_GetCurrentColumnNumber(p->xp) + 1, p->max_input_size,
-            "document larger than max_input_size (%llu "
-            "bytes)",
-            (unsigned long long)p->max_input_size);
-    }
-    p->fed += size;
-    return parse_piece(p, data, size, false);
+    rill_status st = rill__xparser_count_input(p, size);
+    return st != RILL_OK ? st : parse_piece(p, data, size, false);
 }
 
 rill_status

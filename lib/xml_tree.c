@@ -97,6 +97,8 @@ struct rill_xml_doc {
     const rill_xml_node *cursor_parent;
     rill_xml_node *cursor_child;
     size_t cursor_index;
+    /* A pull parser building into the document, or NULL. */
+    rill__xguard *guard;
 };
 
 static size_t
@@ -481,6 +483,11 @@ rill_xml_doc_free(rill_xml_doc *doc) {
 rill_xml_node *
 rill_xml_doc_root(const rill_xml_doc *doc) {
     return doc != NULL ? doc->root : NULL;
+}
+
+void
+rill__xdoc_set_guard(rill_xml_doc *doc, rill__xguard *g) {
+    doc->guard = g;
 }
 
 void
@@ -1025,6 +1032,9 @@ free_attrs(rill_xml_doc *doc, rill_xml_node *n) {
 /* Frees one node whose children are already gone. */
 static void
 free_one(rill_xml_doc *doc, rill_xml_node *n) {
+    if (doc->guard != NULL && doc->guard->last == n) {
+        doc->guard->last = NULL;
+    }
     rill__xdoc_strfree(doc, n->text);
     rill__xdoc_strfree(doc, n->tail);
     free_attrs(doc, n);
@@ -1041,6 +1051,54 @@ pop_first(rill_xml_node *n) {
         n->last->next = first->next;
     }
     return first;
+}
+
+/* Walks up from each open element of the document's pull parser (the
+ * stack is a chain of parents unless the caller moved some of them, so
+ * each walk stops where the next one starts) and from each node of its
+ * pending events, until `stop` says so; returns the node it stopped at, or
+ * NULL. */
+static rill_xml_node *
+walk_open(const rill_xml_doc *doc,
+          bool (*stop)(const rill_xml_node *n, const rill_xml_node *target),
+          const rill_xml_node *target) {
+    const rill__xguard *g = doc->guard;
+    if (g == NULL) {
+        return NULL;
+    }
+    for (size_t i = g->depth; i-- > 0;) {
+        for (rill_xml_node *n = g->stack[i]; n != NULL; n = n->parent) {
+            if (stop(n, target)) {
+                return n;
+            }
+            if (i > 0 && n == g->stack[i - 1]) {
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < g->n_pending; i++) {
+        for (rill_xml_node *n = g->pending[i]; n != NULL; n = n->parent) {
+            if (stop(n, target)) {
+                return n;
+            }
+        }
+    }
+    return NULL;
+}
+
+static bool
+is_target(const rill_xml_node *n, const rill_xml_node *target) {
+    return n == target;
+}
+
+static bool
+is_child_of_target(const rill_xml_node *n, const rill_xml_node *target) {
+    return n->parent == target;
+}
+
+bool
+rill__xnode_holds_open(const rill_xml_node *node) {
+    return walk_open(rill__xnode_doc(node), is_target, node) != NULL;
 }
 
 /* Frees `top` and its subtree, without recursion (depth is unbounded). */
@@ -1067,7 +1125,8 @@ rill_xml_node_free(rill_xml_node *node) {
         return RILL_OK;
     }
     rill_xml_doc *doc = rill__xnode_doc(node);
-    if (node->parent != NULL || doc->root == node) {
+    if (node->parent != NULL || doc->root == node
+        || walk_open(doc, is_target, node) != NULL) {
         return RILL_E_INVALID;
     }
     doc->cursor_parent = NULL;
@@ -1082,6 +1141,12 @@ rill_xml_element_clear(rill_xml_node *elem) {
     }
     rill_xml_doc *doc = rill__xnode_doc(elem);
     doc->cursor_parent = NULL;
+    /* A child that is or holds an element a pull parser is still building
+     * is detached, not freed, as Python's clear() only drops references. */
+    rill_xml_node *open;
+    while ((open = walk_open(doc, is_child_of_target, elem)) != NULL) {
+        rill_xml_remove(elem, open);
+    }
     while (elem->last != NULL) {
         rill_xml_node *c = pop_first(elem);
         c->parent = NULL;
