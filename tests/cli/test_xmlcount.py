@@ -1,4 +1,5 @@
-"""The CLI.md contract of xmlcount (tree mode), checked against Python.
+"""The CLI.md contract of xmlcount (tree and --stream modes), checked
+against Python.
 
 Run as: python3 test_xmlcount.py BUILD/examples
 """
@@ -30,6 +31,16 @@ BAD = [
     b"<a/>junk",
     b"<a>\n\n  &nope;</a>",
     b"<a>\xff</a>",
+    b"<r><a>1</a><a>2</a>\n<b x='1' x='2'/></r>",
+]
+
+# Documents for --stream only: larger than one of the parser's pieces, and
+# deep, so elements are released while their parents are open.
+STREAM_DOCS = [
+    b"<r>" + b"".join(b"<rec id='%d'><f>%d</f> <g a='x'/>\n</rec>\n" % (i, i)
+                      for i in range(5000)) + b"</r>",
+    b"<a>" * 500 + b"t" + b"</a>tail" * 499 + b"</a>",
+    b"<a>" + b"x" * 200000 + b"<b/>" + b"y" * 100000 + b"</a>",
 ]
 
 
@@ -59,10 +70,13 @@ def main():
             failures += 1
             print("FAIL:", what)
 
-    for data in DOCS:
+    for data in DOCS + STREAM_DOCS:
         r = run(tool, [], data)
         check(r.returncode == 0 and r.stdout.decode() == expected(data),
-              "%r: %r %r" % (data, r.stdout, r.stderr))
+              "%r: %r %r" % (data[:100], r.stdout, r.stderr))
+        r2 = run(tool, ["--stream"], data)
+        check(r2.returncode == 0 and r2.stdout == r.stdout,
+              "--stream %r: %r %r" % (data[:100], r2.stdout, r2.stderr))
         with tempfile.NamedTemporaryFile(suffix=".xml", delete=False) as f:
             f.write(data)
         r2 = run(tool, [f.name], b"")
@@ -76,12 +90,16 @@ def main():
         except ET.ParseError as e:
             line, col = e.position
             msg = str(e).rsplit(":", 1)[0]
-        r = run(tool, [], data)
         want = "xmlcount: <stdin>:%d:%d: %s\n" % (line, col + 1, msg)
-        check(r.returncode == 1 and r.stderr.decode() == want and r.stdout == b"",
-              "%r: rc=%d %r, want %r" % (data, r.returncode, r.stderr, want))
+        for args in ([], ["--stream"]):
+            r = run(tool, args, data)
+            check(r.returncode == 1 and r.stderr.decode() == want
+                  and r.stdout == b"",
+                  "%r %s: rc=%d %r, want %r"
+                  % (data, args, r.returncode, r.stderr, want))
     r = run(tool, ["--help"], b"")
-    check(r.returncode == 0 and b"Usage: xmlcount" in r.stdout, "--help")
+    check(r.returncode == 0 and b"Usage: xmlcount" in r.stdout
+          and b"--stream" in r.stdout, "--help")
     r = run(tool, ["--version"], b"")
     check(r.returncode == 0 and r.stdout.startswith(b"xmlcount (rill) "), "--version")
     r = run(tool, ["--bogus"], b"")
