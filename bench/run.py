@@ -488,9 +488,13 @@ XML_SPEED_TARGETS = [
     ("tree build >= 2x libxml2 DOM (faster mode)", "rill xmlcount",
      "libxml2", 2.0),
     ("tree build >= 5x Python ElementTree", "rill xmlcount", "python", 5.0),
+    ("stream (iterparse, release) >= 0.9x raw expat's speed",
+     "rill xmlcount --stream", "expat no-op", 0.9),
 ]
 # Peak RSS targets: (rill program, maximum peak RSS over the input size).
 XML_RSS_TARGETS = [("rill xmlcount", 2.0)]
+# Flat-memory targets: (rill program, maximum peak RSS in MiB).
+XML_RSS_MIB_TARGETS = [("rill xmlcount --stream", 16.0)]
 XML_SERIALIZE_MBS = 400.0  # the serializer alone, MB/s of output
 
 
@@ -516,6 +520,9 @@ def xml_parse_programs(build, python):
                 None if expat else "not built",
                 check_argv=[expat, "--count"] if expat else None),
         Program("rill xmlcount", [xmlcount] if xmlcount else None, "rill",
+                None if xmlcount else "not built (examples/xmlcount)"),
+        Program("rill xmlcount --stream",
+                [xmlcount, "--stream"] if xmlcount else None, "rill",
                 None if xmlcount else "not built (examples/xmlcount)"),
         Program("libxml2 xmlReadMemory", [lx] if lx else None, "peer",
                 lx_why),
@@ -703,6 +710,14 @@ def run_xml(build, python, data, size_mb, runs, py_runs, failures):
                                "%.1f MiB = %.2fx %.1f MB" % (
                                    p.peak_rss() / MIB, r, size / MB),
                                r <= most))
+        for rill_name, most in XML_RSS_MIB_TARGETS:
+            p = next((p for p in parse if p.name == rill_name), None)
+            if p and p.peak_rss():
+                checks.append(("xml %s: %s peak RSS < %.0f MiB"
+                               % (kind, rill_name, most),
+                               "%.1f MiB on %.1f MB" % (
+                                   p.peak_rss() / MIB, size / MB),
+                               p.peak_rss() / MIB < most))
         if rill_mbs is not None:
             checks.append(("xml %s: serialize >= %.0f MB/s (%s)"
                            % (kind, XML_SERIALIZE_MBS, rill_how),
