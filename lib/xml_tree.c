@@ -44,7 +44,7 @@ typedef struct side_entry {
 #define SHARED_FIRST   2048u
 #define SHARED_SHORT   15u   /* strings this short are shared */
 #define SHARED_WS      64u   /* whitespace this short too */
-#define SHARED_ENTRIES 8192u /* at most this many distinct ones */
+#define SHARED_ENTRIES 2048u /* at most this many distinct ones */
 
 /* A shared string in the table, with a key that compares strings of up to
  * 15 bytes without reading them (their bytes, loaded as two words). */
@@ -416,11 +416,29 @@ shared_text_of(rill_xml_doc *doc, const char *s, size_t len) {
     return p;
 }
 
+/* Whether a short string is worth looking up: numbers, dates and codes
+ * with digits are mostly unique, and each lookup that misses costs a
+ * cache miss in the table; up to four characters (small numbers, years)
+ * repeat whatever they are. */
+static bool
+worth_sharing(const char *s, size_t len) {
+    if (len <= 4) {
+        return true;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
 char *
 rill__xdoc_text(rill_xml_doc *doc, const char *s, size_t len) {
     if (len > 0
-        && (len <= SHARED_SHORT
-            || (len <= SHARED_WS && is_xml_space(s, len)))) {
+        && ((len <= SHARED_SHORT && worth_sharing(s, len))
+            || (len > SHARED_SHORT && len <= SHARED_WS
+                && is_xml_space(s, len)))) {
         char *p = shared_text_of(doc, s, len);
         if (p != NULL) {
             return p;
