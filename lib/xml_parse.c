@@ -91,6 +91,15 @@ fail_nomem(rill_xml_parser *p) {
     rill__xparser_fail(p, RILL_E_NOMEM, XML_ERROR_NO_MEMORY, "out of memory");
 }
 
+/* Stores a text or attribute value. A tree keeps one copy of each short
+ * repeated string; a stream, whose elements are released one by one, is
+ * faster copying them (the copies' memory is reused at once). */
+static char *
+store_text(rill_xml_parser *p, const char *s, size_t len) {
+    return p->pull == NULL ? rill__xdoc_text(p->doc, s, len)
+                           : rill__xdoc_strdup(p->doc, s, len);
+}
+
 /* Stores the pending character data as the text or tail of `last`. */
 static bool
 flush_text(rill_xml_parser *p) {
@@ -120,7 +129,7 @@ flush_text(rill_xml_parser *p) {
         data = p->name.data;
         size = p->name.size;
     }
-    char *s = rill__xdoc_text(p->doc, data, size);
+    char *s = store_text(p, data, size);
     if (s == NULL) {
         fail_nomem(p);
         return false;
@@ -222,7 +231,7 @@ add_attrs(rill_xml_parser *p, rill_xml_node *n, const XML_Char **atts) {
     for (size_t i = 0; i < count; i++) {
         rill__xname *name = intern_expat_name(p, atts[2 * i]);
         const char *v = atts[2 * i + 1];
-        char *value = rill__xdoc_text(p->doc, v, strlen(v));
+        char *value = store_text(p, v, strlen(v));
         if (name == NULL || value == NULL) {
             rill__xdoc_strfree(p->doc, value);
             return false;
