@@ -772,25 +772,6 @@ Test(xml_pull, invalid_arguments) {
     rill_source_free(src);
 }
 
-/* Runs `fn` failing allocation 1, 2, ... until it succeeds; every failure
- * must be RILL_E_NOMEM with nothing left allocated. */
-static void
-oom_loop(rill_status (*fn)(test_alloc *ta)) {
-    for (size_t k = 1; k < 100000; k++) {
-        test_alloc ta;
-        test_alloc_init(&ta, k);
-        rill_status st = fn(&ta);
-        cr_assert_eq(ta.live_blocks, 0, "leak at allocation %zu", k);
-        if (st == RILL_OK) {
-            cr_expect_gt(k, 2);
-            return;
-        }
-        cr_assert_eq(st, RILL_E_NOMEM, "allocation %zu: %s", k,
-                     rill_status_name(st));
-    }
-    cr_assert_fail("never succeeded");
-}
-
 static const char oom_xml[] =
     "<!--p--><a xmlns:p='u' p:k='v' j='w'>text<b>more<!--c--><?p d?></b>"
     "tail<p:c xmlns='d'/><x/></a><?q?>";
@@ -828,7 +809,7 @@ oom_pull(test_alloc *ta) {
 }
 
 Test(xml_pull, out_of_memory_while_pulling) {
-    oom_loop(oom_pull);
+    test_oom_loop(oom_pull);
 }
 
 static rill_status
@@ -861,7 +842,7 @@ oom_push(test_alloc *ta) {
 }
 
 Test(xml_pull, out_of_memory_while_pushing) {
-    oom_loop(oom_push);
+    test_oom_loop(oom_push);
 }
 
 Test(xml_pull, open_elements_moved_elsewhere_are_still_spared) {

@@ -748,25 +748,6 @@ Test(xml_tree, large_strings) {
     free(big);
 }
 
-/* Runs `fn` failing allocation 1, 2, ... until it succeeds; every failure
- * must be RILL_E_NOMEM with nothing left allocated. */
-static void
-oom_loop(rill_status (*fn)(test_alloc *ta)) {
-    for (size_t k = 1; k < 100000; k++) {
-        test_alloc ta;
-        test_alloc_init(&ta, k);
-        rill_status st = fn(&ta);
-        cr_assert_eq(ta.live_blocks, 0, "leak at allocation %zu", k);
-        if (st == RILL_OK) {
-            cr_expect_gt(k, 2);
-            return;
-        }
-        cr_assert_eq(st, RILL_E_NOMEM, "allocation %zu: %s", k,
-                     rill_status_name(st));
-    }
-    cr_assert_fail("never succeeded");
-}
-
 static rill_status
 oom_parse(test_alloc *ta) {
     rill_xml_options o = {
@@ -787,7 +768,7 @@ oom_parse(test_alloc *ta) {
 }
 
 Test(xml_tree, out_of_memory_while_parsing) {
-    oom_loop(oom_parse);
+    test_oom_loop(oom_parse);
 }
 
 static rill_status
@@ -823,7 +804,7 @@ oom_build(test_alloc *ta) {
 }
 
 Test(xml_tree, out_of_memory_while_building) {
-    oom_loop(oom_build);
+    test_oom_loop(oom_build);
 }
 
 Test(xml_tree, attributes_added_to_parsed_elements) {

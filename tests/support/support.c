@@ -1,6 +1,8 @@
 /* Test helpers shared by every criterion suite. */
 #include "support.h"
 
+#include <criterion/criterion.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +130,21 @@ test_read_file(const char *path, size_t *size) {
         *size = len;
     }
     return buf;
+}
+
+void
+test_oom_loop(rill_status (*fn)(test_alloc *ta)) {
+    for (size_t k = 1; k < 100000; k++) {
+        test_alloc ta;
+        test_alloc_init(&ta, k);
+        rill_status st = fn(&ta);
+        cr_assert_eq(ta.live_blocks, 0, "leak at allocation %zu", k);
+        if (st == RILL_OK) {
+            cr_expect_gt(k, 2);
+            return;
+        }
+        cr_assert_eq(st, RILL_E_NOMEM, "allocation %zu: %s", k,
+                     rill_status_name(st));
+    }
+    cr_assert_fail("never succeeded");
 }

@@ -21,6 +21,11 @@ typedef struct test_alloc {
 /* Resets `ta` and makes call number `fail_at` (0: none) fail. */
 void test_alloc_init(test_alloc *ta, size_t fail_at);
 
+/* Runs `fn` with allocation 1, 2, ... of `fn`'s allocator failing until
+ * it succeeds; every failure must be RILL_E_NOMEM with nothing left
+ * allocated (criterion assertions). */
+void test_oom_loop(rill_status (*fn)(test_alloc *ta));
+
 /* A read callback context lending `data` in chunks of `chunk` bytes. */
 typedef struct test_chunks {
     const char *data;
