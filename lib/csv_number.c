@@ -244,6 +244,25 @@ static const uint32_t digit_zeros[] = {
     0x1e4f0, 0x1e950, 0x1fbf0,
 };
 
+int
+rill__unicode_digit(uint32_t cp) {
+    if (cp >= '0' && cp <= '9') {
+        return (int)(cp - '0');
+    }
+    size_t lo = 0, hi = sizeof digit_zeros / sizeof *digit_zeros;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp < digit_zeros[mid]) {
+            hi = mid;
+        } else if (cp >= digit_zeros[mid] + 10) {
+            lo = mid + 1;
+        } else {
+            return (int)(cp - digit_zeros[mid]);
+        }
+    }
+    return -1;
+}
+
 /* Non-ASCII code points str.isspace() accepts. */
 static const uint32_t unicode_spaces[] = {
     0x85,   0xa0,   0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
@@ -293,18 +312,8 @@ transform(uint32_t cp) {
             return ' ';
         }
     }
-    size_t lo = 0, hi = sizeof digit_zeros / sizeof *digit_zeros;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cp < digit_zeros[mid]) {
-            hi = mid;
-        } else if (cp >= digit_zeros[mid] + 10) {
-            lo = mid + 1;
-        } else {
-            return '0' + (int)(cp - digit_zeros[mid]);
-        }
-    }
-    return -1;
+    int d = rill__unicode_digit(cp);
+    return d >= 0 ? '0' + d : -1;
 }
 
 /* Returns the next character without consuming it: its ASCII form, -1 for

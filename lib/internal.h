@@ -56,6 +56,10 @@ rill_status rill__error_code(rill_error *err, rill_status code);
 /* Copies `src` into `dst` (NULL allowed) and returns src->code. */
 rill_status rill__error_copy(rill_error *dst, const rill_error *src);
 
+/* The value of Unicode decimal digit `cp` (category Nd, Unicode 15.0 as in
+ * Python 3.12: what `\d` and int() accept), or -1. */
+int rill__unicode_digit(uint32_t cp);
+
 /* A growable byte buffer: the scratch space readers and writers reuse. */
 typedef struct rill__buf {
     char *data;

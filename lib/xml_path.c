@@ -104,34 +104,6 @@ is_py_space(uint32_t c) {
            || c == 0x3000;
 }
 
-/* The zero of every run of Unicode decimal digits (category Nd, Unicode
- * 15.0 as in Python 3.12): what `\d` and int() accept. */
-static const uint32_t digit_zeros[] = {
-    0x30,    0x660,   0x6f0,   0x7c0,   0x966,   0x9e6,   0xa66,   0xae6,
-    0xb66,   0xbe6,   0xc66,   0xce6,   0xd66,   0xde6,   0xe50,   0xed0,
-    0xf20,   0x1040,  0x1090,  0x17e0,  0x1810,  0x1946,  0x19d0,  0x1a80,
-    0x1a90,  0x1b50,  0x1bb0,  0x1c40,  0x1c50,  0xa620,  0xa8d0,  0xa900,
-    0xa9d0,  0xa9f0,  0xaa50,  0xabf0,  0xff10,  0x104a0, 0x10d30, 0x11066,
-    0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0,
-    0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x11f50, 0x16a60,
-    0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140,
-    0x1e2f0, 0x1e4f0, 0x1e950, 0x1fbf0,
-};
-
-/* The value of decimal digit `c`, or -1. */
-static int
-digit_value(uint32_t c) {
-    if (c >= '0' && c <= '9') {
-        return (int)(c - '0');
-    }
-    for (size_t i = 1; i < sizeof digit_zeros / sizeof digit_zeros[0]; i++) {
-        if (c >= digit_zeros[i] && c <= digit_zeros[i] + 9) {
-            return (int)(c - digit_zeros[i]);
-        }
-    }
-    return -1;
-}
-
 /* Whether `s` (n bytes) matches Python's re.match(r"\-?\d+$", s). */
 static bool
 is_int_like(const char *s, size_t n) {
@@ -143,7 +115,7 @@ is_int_like(const char *s, size_t n) {
     while (i < n) {
         uint32_t c;
         size_t len = utf8_decode(u, n, i, &c);
-        if (len == 0 || digit_value(c) < 0) {
+        if (len == 0 || rill__unicode_digit(c) < 0) {
             return false;
         }
         i += len;
@@ -180,7 +152,7 @@ py_int(const char *s, size_t n, int64_t *value, size_t *digits) {
             i++;
             continue;
         }
-        int d = len == 0 ? -1 : digit_value(c);
+        int d = len == 0 ? -1 : rill__unicode_digit(c);
         if (d < 0) {
             return INT_BAD;
         }
