@@ -125,6 +125,18 @@ pull_trace(const char *xml, size_t len, unsigned mask, size_t chunk,
     rill_source_free(src);
 }
 
+/* A pull parser over the string `xml` for the events `mask`; the source
+ * goes to `*src`, to be freed after the parser. */
+static rill_xml_pull *
+pull_over(const char *xml, unsigned mask, const rill_xml_options *o,
+          rill_source **src) {
+    rill_xml_pull *q = NULL;
+    cr_assert_eq(rill_source_new_memory(xml, strlen(xml), NULL, src, NULL),
+                 RILL_OK);
+    cr_assert_eq(rill_xml_pull_new(*src, mask, o, &q, NULL), RILL_OK);
+    return q;
+}
+
 /* Push parses `len` bytes fed `chunk` at a time, reading the events after
  * each feed. */
 static void
@@ -241,11 +253,8 @@ Test(xml_pull, entities_cdata_and_utf8) {
 
 Test(xml_pull, text_unknown_at_start_tail_after_the_next_tag) {
     const char *xml = "<a>t<b>u</b>w<c/></a>";
-    rill_xml_pull *q;
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    cr_assert_eq(rill_xml_pull_new(src, RILL_XML_EVENTS_ALL, NULL, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q = pull_over(xml, RILL_XML_EVENTS_ALL, NULL, &src);
     rill_xml_event ev;
     cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK); /* start a */
     cr_expect_null(rill_xml_node_text(ev.node));
@@ -266,12 +275,8 @@ Test(xml_pull, comments_and_pis_kept_in_the_tree_have_nodes) {
     const char *xml = "<!--out--><a><!--in--><?p d?></a>";
     rill_xml_options o = {.keep_comments = true, .keep_pis = true};
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    rill_xml_pull *q;
-    cr_assert_eq(rill_xml_pull_new(src,
-                                   RILL_XML_EVENT_COMMENT | RILL_XML_EVENT_PI,
-                                   &o, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q =
+        pull_over(xml, RILL_XML_EVENT_COMMENT | RILL_XML_EVENT_PI, &o, &src);
     rill_xml_event ev;
     cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK);
     cr_expect_null(ev.node); /* outside the root: not in the tree */
@@ -293,13 +298,9 @@ Test(xml_pull, comments_and_pis_kept_in_the_tree_have_nodes) {
 Test(xml_pull, text_set_at_start_is_extended_as_treebuilder_does) {
     const char *xml = "<a>x<!--c-->y</a>";
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    rill_xml_pull *q;
-    cr_assert_eq(rill_xml_pull_new(src,
-                                   RILL_XML_EVENT_START | RILL_XML_EVENT_END
-                                       | RILL_XML_EVENT_COMMENT,
-                                   NULL, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q = pull_over(
+        xml, RILL_XML_EVENT_START | RILL_XML_EVENT_END | RILL_XML_EVENT_COMMENT,
+        NULL, &src);
     rill_xml_event ev;
     cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK);
     cr_assert_eq(rill_xml_node_set_text(ev.node, "p"), RILL_OK);
@@ -490,12 +491,8 @@ Test(xml_pull, releasing_every_element_as_python_clears) {
 Test(xml_pull, open_elements_are_not_freed) {
     const char *xml = "<root><recs><rec>1</rec><rec>2</rec></recs>t</root>";
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    rill_xml_pull *q;
-    cr_assert_eq(rill_xml_pull_new(src,
-                                   RILL_XML_EVENT_START | RILL_XML_EVENT_END,
-                                   NULL, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q =
+        pull_over(xml, RILL_XML_EVENT_START | RILL_XML_EVENT_END, NULL, &src);
     rill_xml_event ev;
     cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK); /* start root */
     rill_xml_node *root = ev.node;
@@ -533,10 +530,7 @@ Test(xml_pull, open_elements_are_not_freed) {
 Test(xml_pull, releasing_before_the_tail_drops_it) {
     const char *xml = "<r><a/>tail text<b/>more</r>";
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    rill_xml_pull *q;
-    cr_assert_eq(rill_xml_pull_new(src, RILL_XML_EVENT_END, NULL, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q = pull_over(xml, RILL_XML_EVENT_END, NULL, &src);
     trace t = {0};
     cr_assert_eq(drain(q, &t, RELEASE), RILL_DONE);
     cr_expect_str_eq(t.buf, "E a(None) E b(None) E r(None)");
@@ -549,12 +543,8 @@ Test(xml_pull, empty_element_start_then_clear) {
      * parent at the start event must not free it under the parser. */
     const char *xml = "<a><b/><c/></a>";
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    rill_xml_pull *q;
-    cr_assert_eq(rill_xml_pull_new(src,
-                                   RILL_XML_EVENT_START | RILL_XML_EVENT_END,
-                                   NULL, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q =
+        pull_over(xml, RILL_XML_EVENT_START | RILL_XML_EVENT_END, NULL, &src);
     rill_xml_event ev;
     trace t = {0};
     while (rill_xml_pull_next(q, &ev) == RILL_OK) {
@@ -572,10 +562,7 @@ Test(xml_pull, empty_element_start_then_clear) {
 Test(xml_pull, release_checks_its_arguments) {
     const char *xml = "<a><b/></a>";
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    rill_xml_pull *q;
-    cr_assert_eq(rill_xml_pull_new(src, RILL_XML_EVENT_END, NULL, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q = pull_over(xml, RILL_XML_EVENT_END, NULL, &src);
     rill_xml_doc *other;
     rill_xml_node *stranger;
     rill_xml_doc_new(NULL, &other);
@@ -848,10 +835,7 @@ Test(xml_pull, out_of_memory_while_pushing) {
 Test(xml_pull, open_elements_moved_elsewhere_are_still_spared) {
     const char *xml = "<root><rec>a<x/>b</rec></root>";
     rill_source *src;
-    rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL);
-    rill_xml_pull *q;
-    cr_assert_eq(rill_xml_pull_new(src, RILL_XML_EVENT_START, NULL, &q, NULL),
-                 RILL_OK);
+    rill_xml_pull *q = pull_over(xml, RILL_XML_EVENT_START, NULL, &src);
     rill_xml_event ev;
     cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK); /* start root */
     rill_xml_node *root = ev.node;
