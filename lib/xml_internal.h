@@ -154,11 +154,14 @@ typedef struct rill__xguard {
     size_t n_pending;
 } rill__xguard;
 
-/* Whether `node` is or holds an element its document's parser is still
- * building. */
-bool rill__xnode_holds_open(const rill_xml_node *node);
+/* Detaches and frees `elem` of `doc` and its subtree, unless it is or
+ * holds an element its document's parser is still building or the node of
+ * an event not yet handed out (RILL_E_INVALID). */
+rill_status rill__xnode_release(rill_xml_doc *doc, rill_xml_node *elem);
 
-/* Makes `doc` watch `g` (NULL: stop watching). */
+/* Makes `doc` watch `g` (NULL: stop watching). The first call with a
+ * guard, made before the document holds any string, also makes its strings
+ * carry their lengths (a stream frees them one by one). */
 void rill__xdoc_set_guard(rill_xml_doc *doc, rill__xguard *g);
 
 /* The document's allocator. */

@@ -19,11 +19,19 @@ typedef struct mem_header {
     size_t size;
 } mem_header;
 
-static _Thread_local const rill_allocator *expat_alloc;
+/* Set before each call into expat, so read and written once per event of a
+ * pull parser: the initial-exec model reaches it without a call. */
+#if defined(__GNUC__) && defined(__ELF__)
+#    define TLS_FAST __attribute__((tls_model("initial-exec")))
+#else
+#    define TLS_FAST
+#endif
+
+static _Thread_local const rill_allocator *expat_alloc TLS_FAST;
 
 /* Set when one of expat's allocations fails: expat 2.5 reports some of
  * them as other errors ("unbound prefix"). */
-static _Thread_local bool expat_alloc_failed;
+static _Thread_local bool expat_alloc_failed TLS_FAST;
 
 static void *
 mm_malloc(size_t size) {

@@ -416,14 +416,5 @@ rill_xml_pull_release(rill_xml_pull *q, rill_xml_node *elem) {
         || rill__xnode_doc(elem) != q->p->doc) {
         return RILL_E_INVALID;
     }
-    if (rill__xnode_holds_open(elem)) {
-        return RILL_E_INVALID; /* still open, or holds one that is */
-    }
-    rill_xml_doc *doc = q->p->doc;
-    if (elem->parent != NULL) {
-        rill_xml_remove(elem->parent, elem);
-    } else if (rill_xml_doc_root(doc) == elem) {
-        rill__xdoc_set_root(doc, NULL);
-    }
-    return rill_xml_node_free(elem);
+    return rill__xnode_release(q->p->doc, elem);
 }

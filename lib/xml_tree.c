@@ -99,6 +99,7 @@ struct rill_xml_doc {
     size_t cursor_index;
     /* A pull parser building into the document, or NULL. */
     rill__xguard *guard;
+    bool sized; /* strings carry their length (str_new) */
 };
 
 static size_t
@@ -243,17 +244,70 @@ rill__xdoc_release(rill_xml_doc *doc, void *p, size_t size) {
     *list = p;
 }
 
-char *
-rill__xdoc_strdup(rill_xml_doc *doc, const char *s, size_t len) {
-    if (len == SIZE_MAX) {
+/* The strings of a document that a pull parser builds carry their length
+ * just before them, so that freeing one, which a stream does for every
+ * element, needs no strlen: one byte for a length below SIZED_LONG, else
+ * the length's 8 bytes and a SIZED_LONG byte. A tree keeps exactly its
+ * strings' bytes. */
+#define SIZED_LONG 255u
+
+static size_t
+str_header(const rill_xml_doc *doc, size_t len) {
+    if (!doc->sized) {
+        return 0;
+    }
+    return len < SIZED_LONG ? 1 : 1 + sizeof(uint64_t);
+}
+
+/* Writes the header of a string of `len` bytes at `p` (see SIZED_LONG). */
+static void
+str_set_header(char *p, size_t header, size_t len) {
+    if (header == 1) {
+        p[-1] = (char)(unsigned char)len;
+    } else if (header > 1) {
+        uint64_t n = len;
+        p[-1] = (char)(unsigned char)SIZED_LONG;
+        memcpy(p - header, &n, sizeof n);
+    }
+}
+
+/* The length of a string of `doc`. */
+static size_t
+str_len(const rill_xml_doc *doc, const char *s) {
+    if (!doc->sized) {
+        return strlen(s);
+    }
+    unsigned char b = (unsigned char)s[-1];
+    if (b < SIZED_LONG) {
+        return b;
+    }
+    uint64_t n;
+    memcpy(&n, s - 1 - sizeof n, sizeof n);
+    return (size_t)n;
+}
+
+/* Allocates a string of `len` bytes (not yet written) and its NUL. */
+static char *
+str_new(rill_xml_doc *doc, size_t len) {
+    size_t header = str_header(doc, len);
+    if (len > SIZE_MAX - header - 1) {
         return NULL;
     }
-    char *p = str_alloc(doc, len + 1);
-    if (p != NULL) {
-        if (len > 0) {
-            memcpy(p, s, len);
-        }
-        p[len] = '\0';
+    char *p = str_alloc(doc, header + len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+    p += header;
+    str_set_header(p, header, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *
+rill__xdoc_strdup(rill_xml_doc *doc, const char *s, size_t len) {
+    char *p = str_new(doc, len);
+    if (p != NULL && len > 0) {
+        memcpy(p, s, len);
     }
     return p;
 }
@@ -279,7 +333,9 @@ rill__xdoc_strfree(rill_xml_doc *doc, char *s) {
     if (s == NULL || is_shared(doc, s)) {
         return;
     }
-    str_release(doc, s, strlen(s) + 1);
+    size_t len = str_len(doc, s);
+    size_t header = str_header(doc, len);
+    str_release(doc, s - header, header + len + 1);
 }
 
 static bool
@@ -374,7 +430,9 @@ shared_grow_table(rill_xml_doc *doc) {
 static char *
 shared_store(rill_xml_doc *doc, const char *s, size_t len) {
     size_t n = doc->n_shared_blocks;
-    if (n == 0 || shared_block_size(n - 1) - doc->shared_used < len + 1) {
+    size_t header = str_header(doc, len);
+    size_t need = header + len + 1;
+    if (n == 0 || shared_block_size(n - 1) - doc->shared_used < need) {
         if (n == SHARED_BLOCKS) {
             return NULL;
         }
@@ -386,10 +444,11 @@ shared_store(rill_xml_doc *doc, const char *s, size_t len) {
         doc->n_shared_blocks = ++n;
         doc->shared_used = 0;
     }
-    char *p = doc->shared[n - 1] + doc->shared_used;
+    char *p = doc->shared[n - 1] + doc->shared_used + header;
+    str_set_header(p, header, len);
     memcpy(p, s, len);
     p[len] = '\0';
-    doc->shared_used += len + 1;
+    doc->shared_used += need;
     return p;
 }
 
@@ -506,6 +565,9 @@ rill_xml_doc_root(const rill_xml_doc *doc) {
 void
 rill__xdoc_set_guard(rill_xml_doc *doc, rill__xguard *g) {
     doc->guard = g;
+    if (g != NULL) {
+        doc->sized = true;
+    }
 }
 
 void
@@ -988,18 +1050,15 @@ pi_text(rill_xml_doc *doc, const char *target, size_t tlen, const char *data,
     if (dlen > SIZE_MAX / 2 || tlen > SIZE_MAX / 2) {
         return NULL;
     }
-    char *t = str_alloc(doc, tlen + 1 + dlen + 1);
+    char *t = str_new(doc, tlen + (dlen > 0 ? 1 + dlen : 0));
     if (t == NULL) {
         return NULL;
     }
     memcpy(t, target, tlen);
-    size_t n = tlen;
     if (dlen > 0) {
-        t[n++] = ' ';
-        memcpy(t + n, data, dlen);
-        n += dlen;
+        t[tlen] = ' ';
+        memcpy(t + tlen + 1, data, dlen);
     }
-    t[n] = '\0';
     return t;
 }
 
@@ -1059,6 +1118,25 @@ free_one(rill_xml_doc *doc, rill_xml_node *n) {
     rill__xdoc_release(doc, node_block(n), node_size(n));
 }
 
+/* Detaches `child` from `parent`, leaving it without a parent in `doc`. */
+static void
+unlink_child(rill_xml_doc *doc, rill_xml_node *parent, rill_xml_node *child) {
+    rill_xml_node *pred = parent->last;
+    while (pred->next != child) {
+        pred = pred->next;
+    }
+    if (pred == child) {
+        parent->last = NULL;
+    } else {
+        pred->next = child->next;
+        if (parent->last == child) {
+            parent->last = pred;
+        }
+    }
+    child->parent = NULL;
+    child->next = (rill_xml_node *)doc;
+}
+
 /* Detaches and returns the first child of `n`. */
 static rill_xml_node *
 pop_first(rill_xml_node *n) {
@@ -1114,9 +1192,32 @@ is_child_of_target(const rill_xml_node *n, const rill_xml_node *target) {
     return n->parent == target;
 }
 
-bool
-rill__xnode_holds_open(const rill_xml_node *node) {
-    return walk_open(rill__xnode_doc(node), is_target, node) != NULL;
+/* Whether `n`, without children, is an open element or the node of a
+ * pending event: a node's own test, without walking up from each. */
+static bool
+leaf_is_held(const rill__xguard *g, const rill_xml_node *n) {
+    for (size_t i = g->depth; i-- > 0;) {
+        if (g->stack[i] == n) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < g->n_pending; i++) {
+        if (g->pending[i] == n) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+holds_open(const rill_xml_doc *doc, const rill_xml_node *node) {
+    if (doc->guard == NULL) {
+        return false;
+    }
+    if (node->last == NULL) {
+        return leaf_is_held(doc->guard, node);
+    }
+    return walk_open(doc, is_target, node) != NULL;
 }
 
 /* Frees `top` and its subtree, without recursion (depth is unbounded). */
@@ -1143,12 +1244,26 @@ rill_xml_node_free(rill_xml_node *node) {
         return RILL_OK;
     }
     rill_xml_doc *doc = rill__xnode_doc(node);
-    if (node->parent != NULL || doc->root == node
-        || walk_open(doc, is_target, node) != NULL) {
+    if (node->parent != NULL || doc->root == node || holds_open(doc, node)) {
         return RILL_E_INVALID;
     }
     doc->cursor_parent = NULL;
     free_subtree(doc, node);
+    return RILL_OK;
+}
+
+rill_status
+rill__xnode_release(rill_xml_doc *doc, rill_xml_node *elem) {
+    if (holds_open(doc, elem)) {
+        return RILL_E_INVALID;
+    }
+    doc->cursor_parent = NULL;
+    if (elem->parent != NULL) {
+        unlink_child(doc, elem->parent, elem);
+    } else if (doc->root == elem) {
+        doc->root = NULL;
+    }
+    free_subtree(doc, elem);
     return RILL_OK;
 }
 
@@ -1732,20 +1847,7 @@ rill_xml_remove(rill_xml_node *parent, rill_xml_node *child) {
     }
     rill_xml_doc *doc = rill__xnode_doc(parent);
     doc->cursor_parent = NULL;
-    rill_xml_node *pred = parent->last;
-    while (pred->next != child) {
-        pred = pred->next;
-    }
-    if (pred == child) {
-        parent->last = NULL;
-    } else {
-        pred->next = child->next;
-        if (parent->last == child) {
-            parent->last = pred;
-        }
-    }
-    child->parent = NULL;
-    child->next = (rill_xml_node *)doc;
+    unlink_child(doc, parent, child);
     return RILL_OK;
 }
 

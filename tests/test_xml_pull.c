@@ -527,6 +527,57 @@ Test(xml_pull, open_elements_are_not_freed) {
     rill_source_free(src);
 }
 
+/* A stream's strings carry their lengths: short, 255 bytes and over, and
+ * past the arena's small blocks (512), in texts, tails, attributes, PIs
+ * and comments. */
+Test(xml_pull, strings_of_every_length_are_kept_and_freed) {
+    static const size_t lengths[] = {0, 1, 7, 8, 254, 255, 256, 600};
+    size_t n_len = sizeof lengths / sizeof lengths[0];
+    size_t cap = 8 * 4096;
+    char *xml = malloc(cap);
+    cr_assert_not_null(xml);
+    size_t len = (size_t)snprintf(xml, cap, "<r>");
+    for (size_t i = 0; i < n_len; i++) {
+        char *fill = malloc(lengths[i] + 1);
+        cr_assert_not_null(fill);
+        memset(fill, 'a' + (int)(i % 26), lengths[i]);
+        fill[lengths[i]] = '\0';
+        len += (size_t)snprintf(xml + len, cap - len,
+                                "<e v='%s'>%s<?p%s?><?q %s?></e>%s<!--%s-->",
+                                fill, fill, "", fill, fill, fill);
+        free(fill);
+    }
+    len += (size_t)snprintf(xml + len, cap - len, "</r>");
+    cr_assert_lt(len, cap);
+    rill_xml_options o = {.keep_comments = true, .keep_pis = true};
+    trace kept, released;
+    pull_trace(xml, len, RILL_XML_EVENTS_ALL, 0, &o, KEEP, &kept);
+    pull_trace(xml, len, RILL_XML_EVENTS_ALL, 0, &o, RELEASE, &released);
+    cr_expect_eq(strcmp(released.buf, kept.buf), 0);
+    free(xml);
+}
+
+Test(xml_pull, an_empty_element_is_spared_until_its_end_is_handed_out) {
+    /* At the start of <b/>, its end is already queued. */
+    const char *xml = "<a><b/></a>";
+    rill_source *src;
+    rill_xml_pull *q =
+        pull_over(xml, RILL_XML_EVENT_START | RILL_XML_EVENT_END, NULL, &src);
+    rill_xml_event ev;
+    cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK); /* start a */
+    cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK); /* start b */
+    rill_xml_node *b = ev.node;
+    cr_expect_eq(rill_xml_pull_release(q, b), RILL_E_INVALID);
+    cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK); /* end b */
+    cr_expect_eq(ev.node, b);
+    cr_expect_eq(rill_xml_pull_release(q, b), RILL_OK);
+    cr_assert_eq(rill_xml_pull_next(q, &ev), RILL_OK); /* end a */
+    cr_expect_eq(rill_xml_node_child_count(ev.node), 0);
+    cr_expect_eq(rill_xml_pull_next(q, &ev), RILL_DONE);
+    rill_xml_pull_free(q);
+    rill_source_free(src);
+}
+
 Test(xml_pull, releasing_before_the_tail_drops_it) {
     const char *xml = "<r><a/>tail text<b/>more</r>";
     rill_source *src;
