@@ -21,7 +21,9 @@ converter writes the same bytes, then times each program in the same run:
          rill xmlcount (the tree) against raw expat with no-op handlers,
          libxml2's xmlReadMemory DOM and Python's ElementTree; rill xmlfmt
          against libxml2 and ElementTree parsing and writing; the
-         serializer alone; xmlcount's peak RSS against the input size
+         serializer alone; xmlcount's peak RSS against the input size;
+         xmlcount --stream (iterparse) against the same peers, and its
+         peak RSS on 10 MB, 100 MB and 1 GB record documents (flat)
 
 It quotes the MEDIAN wall time of N runs (default 5; Python 1, it is
 slow), MB/s (10^6 bytes of input per second) and ratios against rill, the
@@ -582,7 +584,49 @@ def rss_notes(rows, progs, size):
     return out
 
 
-def run_xml(build, python, data, size_mb, runs, py_runs, failures):
+def xml_stream_memory(build, data, size_mb, skip_1g, failures):
+    """xmlcount --stream's peak RSS on the record document at 10 MB, the
+    main size and 1 GB, one run each: returns (Markdown lines, checks)."""
+    xmlcount = tool(build, "examples", "xmlcount")
+    if xmlcount is None:
+        return [], []
+    sizes = sorted({10, size_mb} | (set() if skip_1g else {1000}))
+    rows, checks = [], []
+    for mb in sizes:
+        log("data: record %d MB" % mb)
+        path = gen_xml.generate(data, "record", mb)
+        size = os.path.getsize(path)
+        log("memory: xmlcount --stream on %s" % os.path.basename(path))
+        wall, rss, rc, err, out, _ = run_capture([xmlcount, "--stream", path])
+        note = "" if rc == 0 else "exit %d: %s" % (rc, err[:100])
+        if rc != 0:
+            failures.append("xmlcount --stream on %s: %s" % (path, note))
+        rows.append(("rill xmlcount --stream", os.path.basename(path),
+                     "%.0f" % (size / MB), fmt_time(wall),
+                     fmt_mbs(size, wall), fmt_mib(rss),
+                     note or out.strip()))
+        for name, most in XML_RSS_MIB_TARGETS:
+            if rss and mb != size_mb:  # the main size is checked above
+                checks.append(("xml record %d MB: %s peak RSS < %.0f MiB"
+                               % (mb, name, most),
+                               "%.1f MiB" % (rss / MIB), rss / MIB < most))
+    head = ("program", "input", "MB", "wall s", "MB/s", "peak RSS MiB",
+            "output")
+    print()
+    print("flat memory: xmlcount --stream (one run each)")
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    for r in [head] + rows:
+        print("  " + "  ".join(c.ljust(w)
+                               for c, w in zip(r, widths)).rstrip())
+    md = ["", "## flat memory: xmlcount --stream's peak RSS by input size",
+          "", "| " + " | ".join(head) + " |",
+          "|" + "|".join(" --- " for _ in head) + "|"]
+    md += ["| " + " | ".join(r) + " |" for r in rows]
+    return md, checks
+
+
+def run_xml(build, python, data, size_mb, runs, py_runs, failures,
+            skip_1g=False):
     """The XML part: returns (Markdown lines, target checks)."""
     md, checks = [], []
     sb = tool(build, "bench", "xml_serialize_bench")
@@ -725,7 +769,9 @@ def run_xml(build, python, data, size_mb, runs, py_runs, failures):
                                rill_mbs, "%.0f MB/s" % rill_cpu_mbs
                                if rill_cpu_mbs else "?"),
                            rill_mbs >= XML_SERIALIZE_MBS))
-    return md, checks
+    mem_md, mem_checks = xml_stream_memory(build, data, size_mb, skip_1g,
+                                           failures)
+    return md + mem_md, checks + mem_checks
 
 
 def main(argv=None):
@@ -916,7 +962,8 @@ def main(argv=None):
     xml_checks = []
     if "xml" in parts:
         xml_md, xml_checks = run_xml(build, args.python, data, args.size_mb,
-                                     args.runs, args.py_runs, failures)
+                                     args.runs, args.py_runs, failures,
+                                     skip_1g=args.skip_1g)
         md += xml_md
 
     # Targets of the issue, checked against what ran.
