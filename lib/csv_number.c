@@ -280,9 +280,19 @@ typedef struct cursor {
     size_t len; /* bytes of the character last peeked */
 } cursor;
 
-/* Decodes one strict UTF-8 sequence; returns -1 if it is invalid. */
-static int32_t
-decode_utf8(const unsigned char *p, size_t avail, size_t *len) {
+bool
+rill__unicode_space(uint32_t cp) {
+    for (size_t i = 0; i < sizeof unicode_spaces / sizeof *unicode_spaces;
+         i++) {
+        if (cp == unicode_spaces[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int32_t
+rill__utf8_decode(const unsigned char *p, size_t avail, size_t *len) {
     unsigned c = p[0];
     size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
     static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
@@ -306,11 +316,8 @@ decode_utf8(const unsigned char *p, size_t avail, size_t *len) {
 /* Maps a non-ASCII code point to ' ', an ASCII digit, or -1. */
 static int
 transform(uint32_t cp) {
-    for (size_t i = 0; i < sizeof unicode_spaces / sizeof *unicode_spaces;
-         i++) {
-        if (cp == unicode_spaces[i]) {
-            return ' ';
-        }
+    if (rill__unicode_space(cp)) {
+        return ' ';
     }
     int d = rill__unicode_digit(cp);
     return d >= 0 ? '0' + d : -1;
@@ -331,7 +338,7 @@ peek(cursor *c) {
     if (b == 0x7f) {
         return -1;
     }
-    int32_t cp = decode_utf8(c->p, (size_t)(c->end - c->p), &c->len);
+    int32_t cp = rill__utf8_decode(c->p, (size_t)(c->end - c->p), &c->len);
     return cp < 0 ? -1 : transform((uint32_t)cp);
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -59,6 +60,19 @@ rill_status rill__error_copy(rill_error *dst, const rill_error *src);
 /* The value of Unicode decimal digit `cp` (category Nd, Unicode 15.0 as in
  * Python 3.12: what `\d` and int() accept), or -1. */
 int rill__unicode_digit(uint32_t cp);
+
+/* Whether non-ASCII `cp` is whitespace to Python's str.isspace (Unicode
+ * 15.0). */
+bool rill__unicode_space(uint32_t cp);
+
+/* Whether `cp` is a word character to Python's re (`\w` in a str
+ * pattern: letters, digits, numerics and '_'; Unicode 15.0). */
+bool rill__unicode_word(uint32_t cp);
+
+/* Decodes the non-ASCII UTF-8 sequence at `p` (`avail` bytes there):
+ * returns its code point and its length in `*len`, or -1 when it is not
+ * strict UTF-8 (overlong, surrogate, truncated, out of range). */
+int32_t rill__utf8_decode(const unsigned char *p, size_t avail, size_t *len);
 
 /* A growable byte buffer: the scratch space readers and writers reuse. */
 typedef struct rill__buf {
