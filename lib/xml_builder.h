@@ -15,6 +15,25 @@
 
 typedef struct rill_xml_pull rill_xml_pull;
 
+/* What receives a parser's events instead of a tree (C14N), as a target
+ * receives Python's XMLParser's: names in Clark notation (tags with their
+ * lengths), attributes as a
+ * NULL-terminated array of name, value pairs, data in pieces, start_ns
+ * before the start that declares it ("" for a missing prefix or URI).
+ * Each returns RILL_OK, or a failure whose details `error` gives; the
+ * parser then stops and reports it at its position. */
+typedef struct rill__xtarget {
+    void *ctx;
+    rill_status (*start)(void *ctx, const char *tag, size_t tag_len,
+                         const char *const *attrs);
+    rill_status (*end)(void *ctx, const char *tag, size_t tag_len);
+    rill_status (*data)(void *ctx, const char *s, size_t len);
+    rill_status (*start_ns)(void *ctx, const char *prefix, const char *uri);
+    rill_status (*comment)(void *ctx, const char *text);
+    rill_status (*pi)(void *ctx, const char *target, const char *data);
+    const rill_error *(*error)(const void *ctx);
+} rill__xtarget;
+
 /* A cache from expat's raw names to interned ones: most documents use a
  * few names over and over. */
 #define RILL__NAME_CACHE     256u
@@ -48,6 +67,8 @@ struct rill_xml_parser {
     bool closed;
     bool encoding_override; /* the caller named the encoding */
     rill_xml_pull *pull;    /* the pull parser fed by this one, or NULL */
+    const rill__xtarget *target; /* receives the events, or NULL */
+    rill__buf pairs;             /* the target's attribute array */
 };
 
 /* Makes expat allocate with `p`'s allocator until the next call; call it
@@ -59,6 +80,16 @@ void rill__xparser_enter(rill_xml_parser *p);
  * watch the builder's guard. */
 void rill__xparser_set_pull(rill_xml_parser *p, rill_xml_pull *q, bool comments,
                             bool pis);
+
+/* Sends the events of `p` to `t` (borrowed) instead of building a tree;
+ * call it before feeding. */
+void rill__xparser_set_target(rill_xml_parser *p, const rill__xtarget *t);
+
+/* Feeds `p` the whole of `src` and closes it; the document built (empty
+ * with a target) goes to `*doc`, or is freed when `doc` is NULL. Failures
+ * are in the parser's error. */
+rill_status rill__xparser_run(rill_xml_parser *p, rill_source *src,
+                              rill_xml_doc **doc);
 
 /* Records a failure found in a handler and stops expat. */
 void rill__xparser_fail(rill_xml_parser *p, rill_status code, int detail,

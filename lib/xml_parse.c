@@ -396,6 +396,121 @@ on_default(void *ud, const XML_Char *s, int len) {
     }
 }
 
+/* MARK: Events to a target */
+
+/* Stops expat with the target's failure, at the parser's position. */
+static void
+target_failed(rill_xml_parser *p) {
+    const rill_error *e = p->target->error(p->target->ctx);
+    rill__xparser_fail(p, e->code, 0, e->message);
+}
+
+static void
+target_status(rill_xml_parser *p, rill_status st) {
+    if (st != RILL_OK) {
+        target_failed(p);
+    }
+}
+
+/* The Clark name of an expat name and its length: the name itself when
+ * it has no namespace, else interned (valid while the parser lives). */
+static const char *
+clark_of(rill_xml_parser *p, const XML_Char *raw, size_t *len) {
+    const char *c = raw;
+    while (*c != '\0' && *c != NS_SEP) {
+        c++;
+    }
+    if (*c == '\0') {
+        *len = (size_t)(c - raw);
+        return raw;
+    }
+    rill__xname *n = intern_expat_name(p, raw);
+    if (n == NULL) {
+        fail_nomem(p);
+        return NULL;
+    }
+    *len = n->len;
+    return n->clark;
+}
+
+static void XMLCALL
+target_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
+    rill_xml_parser *p = ud;
+    size_t len, attr_len;
+    const char *clark = clark_of(p, tag, &len);
+    p->pairs.size = 0;
+    for (size_t i = 0; clark != NULL; i += 2) {
+        const char *pair[2] = {NULL, NULL};
+        if (atts[i] != NULL) {
+            pair[0] = clark_of(p, atts[i], &attr_len);
+            pair[1] = atts[i + 1];
+            if (pair[0] == NULL) {
+                return;
+            }
+        }
+        if (rill__buf_append(&p->pairs, &p->alloc, pair, sizeof pair)
+            != RILL_OK) {
+            fail_nomem(p);
+            return;
+        }
+        if (atts[i] == NULL) {
+            const char *const *pairs = (const char *const *)(void *)p->pairs.data;
+            target_status(p,
+                          p->target->start(p->target->ctx, clark, len, pairs));
+            return;
+        }
+    }
+}
+
+static void XMLCALL
+target_end(void *ud, const XML_Char *tag) {
+    rill_xml_parser *p = ud;
+    size_t len;
+    const char *clark =
+        p->error.code == RILL_OK ? clark_of(p, tag, &len) : NULL;
+    if (clark != NULL) {
+        target_status(p, p->target->end(p->target->ctx, clark, len));
+    }
+}
+
+static void XMLCALL
+target_data(void *ud, const XML_Char *s, int len) {
+    rill_xml_parser *p = ud;
+    target_status(p, p->target->data(p->target->ctx, s, (size_t)len));
+}
+
+static void XMLCALL
+target_start_ns(void *ud, const XML_Char *prefix, const XML_Char *uri) {
+    rill_xml_parser *p = ud;
+    target_status(p, p->target->start_ns(p->target->ctx,
+                                         prefix != NULL ? prefix : "",
+                                         uri != NULL ? uri : ""));
+}
+
+static void XMLCALL
+target_comment(void *ud, const XML_Char *text) {
+    rill_xml_parser *p = ud;
+    target_status(p, p->target->comment(p->target->ctx, text));
+}
+
+static void XMLCALL
+target_pi(void *ud, const XML_Char *target, const XML_Char *data) {
+    rill_xml_parser *p = ud;
+    target_status(p, p->target->pi(p->target->ctx, target,
+                                   data != NULL ? data : ""));
+}
+
+void
+rill__xparser_set_target(rill_xml_parser *p, const rill__xtarget *t) {
+    XML_Parser xp = p->xp;
+    p->target = t;
+    XML_SetElementHandler(xp, target_start, target_end);
+    XML_SetCharacterDataHandler(xp, target_data);
+    XML_SetNamespaceDeclHandler(xp, target_start_ns, NULL);
+    XML_SetCommentHandler(xp, target_comment);
+    XML_SetProcessingInstructionHandler(xp, target_pi);
+}
+
 static rill_status
 configure(rill_xml_parser *p, const rill_xml_options *o) {
     XML_Parser xp = p->xp;
@@ -440,6 +555,7 @@ parser_free(rill_xml_parser *p) {
                p->stack_cap * sizeof *p->guard.stack);
     rill__buf_clear(&p->text, &p->alloc);
     rill__buf_clear(&p->name, &p->alloc);
+    rill__buf_clear(&p->pairs, &p->alloc);
     rill__free(&p->alloc, p->cache, RILL__NAME_CACHE * sizeof *p->cache);
     rill_allocator a = p->alloc;
     rill__free(&a, p, sizeof *p);
@@ -632,6 +748,32 @@ rill_xml_parser_free(rill_xml_parser *p) {
 /* MARK: One-shot parsing */
 
 rill_status
+rill__xparser_run(rill_xml_parser *p, rill_source *src, rill_xml_doc **doc) {
+    for (;;) {
+        const char *data;
+        size_t size;
+        rill_status st = rill_source_read(src, &data, &size);
+        if (st == RILL_DONE) {
+            rill_xml_doc *d;
+            st = rill_xml_parser_close(p, &d);
+            if (doc != NULL) {
+                *doc = d;
+            } else {
+                rill_xml_doc_free(d);
+            }
+            return st;
+        }
+        if (st != RILL_OK) {
+            return rill__error_copy(&p->error, rill_source_error(src));
+        }
+        st = rill_xml_parser_feed(p, data, size);
+        if (st != RILL_OK) {
+            return st;
+        }
+    }
+}
+
+rill_status
 rill_xml_parse(rill_source *src, const rill_xml_options *opts,
                rill_xml_doc **doc, rill_error *err) {
     if (doc != NULL) {
@@ -646,23 +788,7 @@ rill_xml_parse(rill_source *src, const rill_xml_options *opts,
     if (st != RILL_OK) {
         return st;
     }
-    for (;;) {
-        const char *data;
-        size_t size;
-        st = rill_source_read(src, &data, &size);
-        if (st == RILL_DONE) {
-            st = rill_xml_parser_close(p, doc);
-            break;
-        }
-        if (st != RILL_OK) {
-            rill__error_copy(&p->error, rill_source_error(src));
-            break;
-        }
-        st = rill_xml_parser_feed(p, data, size);
-        if (st != RILL_OK) {
-            break;
-        }
-    }
+    st = rill__xparser_run(p, src, doc);
     if (st != RILL_OK) {
         rill__error_copy(err, &p->error);
     }
