@@ -106,7 +106,7 @@ struct rill_source {
 static rill_status
 source_alloc(const rill_io_options *opts, rill_source **out, bool buffered,
              source_kind kind, rill_error *err) {
-    const rill_allocator *a;
+    const rill_allocator *a = NULL;
     size_t cap;
     rill_status st = check_options(opts, out, &a, &cap, err);
     if (st != RILL_OK) {
