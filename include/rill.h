@@ -10,6 +10,7 @@
 #include <rill/export.h>
 #include <rill/io.h>
 #include <rill/version.h>
+#include <rill/xml_c14n.h>
 #include <rill/xml_path.h>
 #include <rill/xml_pull.h>
 #include <rill/xml_serialize.h>
