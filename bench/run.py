@@ -23,7 +23,9 @@ converter writes the same bytes, then times each program in the same run:
          against libxml2 and ElementTree parsing and writing; the
          serializer alone; xmlcount's peak RSS against the input size;
          xmlcount --stream (iterparse) against the same peers, and its
-         peak RSS on 10 MB, 100 MB and 1 GB record documents (flat)
+         peak RSS on 10 MB, 100 MB and 1 GB record documents (flat);
+         xmlc14n (streaming C14N 2.0) against raw expat and Python's
+         canonicalize
 
 It quotes the MEDIAN wall time of N runs (default 5; Python 1, it is
 slow), MB/s (10^6 bytes of input per second) and ratios against rill, the
@@ -479,6 +481,7 @@ def fmt_ratios(progs, name_prefix):
 
 XML_KINDS = ["record", "text"]
 ET_PY = os.path.join(HERE, "peers", "et_count.py")
+ET_C14N_PY = os.path.join(HERE, "peers", "et_c14n.py")
 
 # Speed targets of the XML tree: (what, rill program, peer name prefix,
 # minimum of the peer's median time over rill's; the peer's fastest mode
@@ -498,6 +501,13 @@ XML_RSS_TARGETS = [("rill xmlcount", 2.0)]
 # Flat-memory targets: (rill program, maximum peak RSS in MiB).
 XML_RSS_MIB_TARGETS = [("rill xmlcount --stream", 16.0)]
 XML_SERIALIZE_MBS = 400.0  # the serializer alone, MB/s of output
+# Streaming C14N 2.0: (what, rill program, peer prefix, minimum ratio), and
+# its flat memory (MiB).
+XML_C14N_TARGETS = [
+    ("c14n stream >= 0.7x raw expat's speed", "rill xmlc14n", "expat no-op",
+     0.7),
+]
+XML_C14N_RSS_MIB = 16.0
 
 
 def xml_counts_of(text):
@@ -571,6 +581,63 @@ def xml_check_outputs(progs, small, failures):
                             "%s %s..%d bytes" % (k, v[0][:12], v[1])
                             for k, v in got.items())))
         log("OUTPUT MISMATCH: " + failures[-1])
+
+
+def xml_c14n_programs(build, python):
+    """Canonical XML 2.0 to /dev/null, against raw expat's ceiling and
+    Python's canonicalize."""
+    expat = tool(build, "bench", "expat_count")
+    xmlc14n = tool(build, "examples", "xmlc14n")
+    return [
+        Program("expat no-op", [expat] if expat else None, "ceiling",
+                None if expat else "not built"),
+        Program("rill xmlc14n", [xmlc14n] if xmlc14n else None, "rill",
+                None if xmlc14n else "not built (examples/xmlc14n)"),
+        Program("python canonicalize", [python, ET_C14N_PY], "python"),
+    ]
+
+
+def xml_c14n_part(build, python, path, small, runs, py_runs, failures):
+    """Times streaming C14N on `path` after checking on `small` that
+    xmlc14n writes what Python writes: returns (Markdown, checks)."""
+    progs = xml_c14n_programs(build, python)
+    name, size = os.path.basename(path), os.path.getsize(path)
+    got = {}
+    for p in progs[1:]:
+        if p.ok():
+            rc, err, digest, n = run_hash(p.argv + [small])
+            if rc != 0:
+                p.error = "exit %d: %s" % (rc, err[:200])
+                failures.append("%s on %s: %s" % (p.name, small, p.error))
+            else:
+                got[p.name] = (digest, n)
+    if len(set(got.values())) > 1:
+        failures.append("xmlc14n output differs from canonicalize's on %s"
+                        % os.path.basename(small))
+        log("OUTPUT MISMATCH: " + failures[-1])
+    log("xml: timing c14n on %s" % name)
+    time_programs(progs, path, runs, py_runs)
+    rows = rss_notes(table_rows(progs, size), progs, size)
+    title = ("xml c14n %s (%s, %.1f MB in, output to /dev/null; MB/s of "
+             "input)" % (name.split("-")[0], name, size / MB))
+    print_plain(title, rows)
+    checks = []
+    for what, rill_name, prefix, want in XML_C14N_TARGETS:
+        wall = ratio_of(progs, prefix, rill_name)
+        if wall is not None:
+            cpu = ratio_of(progs, prefix, rill_name, cpu=True)
+            checks.append(("xml %s: %s" % (name.split("-")[0], what),
+                           "%.2fx wall (%s by CPU time)" % (
+                               wall, "%.2fx" % cpu if cpu else "?"),
+                           wall >= want))
+    rill = progs[1]
+    if rill.peak_rss():
+        checks.append(("xml %s: rill xmlc14n peak RSS < %.0f MiB"
+                       % (name.split("-")[0], XML_C14N_RSS_MIB),
+                       "%.1f MiB on %.1f MB" % (rill.peak_rss() / MIB,
+                                                 size / MB),
+                       rill.peak_rss() / MIB < XML_C14N_RSS_MIB))
+    return ["", "## " + title, ""] + md_table(rows), checks
 
 
 def rss_notes(rows, progs, size):
@@ -734,6 +801,11 @@ def run_xml(build, python, data, size_mb, runs, py_runs, failures,
                "| " + " | ".join(shead) + " |",
                "|" + "|".join(" --- " for _ in shead) + "|"]
         md += ["| " + " | ".join(r) + " |" for r in srows]
+
+        c_md, c_checks = xml_c14n_part(build, python, path, small, runs,
+                                       py_runs, failures)
+        md += c_md
+        checks += c_checks
 
         # Targets for this document.
         for what, rill_name, prefix, want in XML_SPEED_TARGETS:
