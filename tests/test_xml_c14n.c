@@ -19,16 +19,8 @@
 static rill_status
 c14n_chunked(const char *xml, size_t len, size_t chunk,
              const rill_xml_c14n_options *o, char **out, rill_error *err) {
-    rill_source *src;
-    test_chunks ch = {xml, len, 0, chunk};
-    if (chunk == 0) {
-        cr_assert_eq(rill_source_new_memory(xml, len, NULL, &src, NULL),
-                     RILL_OK);
-    } else {
-        cr_assert_eq(
-            rill_source_new_callback(test_chunks_read, &ch, NULL, &src, NULL),
-            RILL_OK);
-    }
+    test_chunks ch;
+    rill_source *src = test_source(xml, len, chunk, &ch);
     rill_sink *sink;
     cr_assert_eq(rill_sink_new_buffer(0, NULL, &sink, NULL), RILL_OK);
     rill_status st = rill_xml_c14n(src, sink, o, NULL, err);

@@ -107,16 +107,8 @@ static void
 pull_trace(const char *xml, size_t len, unsigned mask, size_t chunk,
            const rill_xml_options *o, int mode, trace *t) {
     memset(t, 0, sizeof *t);
-    rill_source *src;
-    test_chunks ch = {xml, len, 0, chunk};
-    if (chunk == 0) {
-        cr_assert_eq(rill_source_new_memory(xml, len, NULL, &src, NULL),
-                     RILL_OK);
-    } else {
-        cr_assert_eq(
-            rill_source_new_callback(test_chunks_read, &ch, NULL, &src, NULL),
-            RILL_OK);
-    }
+    test_chunks ch;
+    rill_source *src = test_source(xml, len, chunk, &ch);
     rill_xml_pull *q;
     cr_assert_eq(rill_xml_pull_new(src, mask, o, &q, NULL), RILL_OK);
     rill_status st = drain(q, t, mode);

@@ -83,6 +83,18 @@ test_chunks_read(void *ctx, void *buffer, size_t capacity) {
     return (ptrdiff_t)n;
 }
 
+rill_source *
+test_source(const char *data, size_t len, size_t chunk, test_chunks *ch) {
+    rill_source *src;
+    *ch = (test_chunks){data, len, 0, chunk};
+    rill_status st =
+        chunk == 0
+            ? rill_source_new_memory(data, len, NULL, &src, NULL)
+            : rill_source_new_callback(test_chunks_read, ch, NULL, &src, NULL);
+    cr_assert_eq(st, RILL_OK);
+    return src;
+}
+
 const size_t test_chunk_sizes[] = {1, 2, 3, 5, 7, 13, 64, 4096, 1 << 20};
 const size_t test_chunk_sizes_count =
     sizeof test_chunk_sizes / sizeof test_chunk_sizes[0];

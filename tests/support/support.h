@@ -37,6 +37,12 @@ typedef struct test_chunks {
 /* rill_read_fn over a test_chunks. */
 ptrdiff_t test_chunks_read(void *ctx, void *buffer, size_t capacity);
 
+/* A source over `len` bytes at `data`: one memory block when `chunk` is
+ * 0, else lent `chunk` bytes at a time through `*ch`, which must outlive
+ * the source (criterion assertions). */
+rill_source *test_source(const char *data, size_t len, size_t chunk,
+                         test_chunks *ch);
+
 /* Chunk sizes every streaming test runs at. */
 extern const size_t test_chunk_sizes[];
 extern const size_t test_chunk_sizes_count;
