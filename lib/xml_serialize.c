@@ -9,112 +9,9 @@
 
 #include "internal.h"
 #include "xml_internal.h"
+#include "xml_out.h"
 
 #define XML_NS "http://www.w3.org/XML/1998/namespace"
-
-/* The serializer's own output buffer: the sink sees large pieces. */
-#define OUT_CAP 32768
-
-enum { ENC_UTF8, ENC_ASCII, ENC_LATIN1 };
-
-/* Byte classes in the escape tables. */
-enum {
-    B_PLAIN = 0, /* copied as is */
-    B_END = 1,   /* the terminating NUL */
-    B_ESC = 2,   /* an ASCII character with an entity */
-    B_HIGH = 3,  /* a non-ASCII byte the encoding may lack */
-};
-
-/* MARK: Encodings */
-
-static const char *const utf8_names[] = {
-    "utf_8", "cp65001", "u8", "utf", "utf8", "utf8_ucs2", "utf8_ucs4", NULL};
-static const char *const ascii_names[] = {"ascii",          "646",
-                                          "ansi_x3.4_1968", "ansi_x3.4_1986",
-                                          "ansi_x3_4_1968", "cp367",
-                                          "csascii",        "ibm367",
-                                          "iso646_us",      "iso_646.irv_1991",
-                                          "iso_ir_6",       "us",
-                                          "us_ascii",       NULL};
-static const char *const latin1_names[] = {
-    "latin_1",         "iso8859_1",  "8859",    "cp819",
-    "csisolatin1",     "ibm819",     "iso8859", "iso_8859_1",
-    "iso_8859_1_1987", "iso_ir_100", "l1",      "latin",
-    "latin1",          NULL};
-
-static bool
-in_list(const char *const *list, const char *name) {
-    for (; *list != NULL; list++) {
-        if (strcmp(*list, name) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static int
-list_encoding(const char *norm) {
-    if (in_list(utf8_names, norm)) {
-        return ENC_UTF8;
-    }
-    if (in_list(ascii_names, norm)) {
-        return ENC_ASCII;
-    }
-    if (in_list(latin1_names, norm)) {
-        return ENC_LATIN1;
-    }
-    return -1;
-}
-
-static bool
-ascii_alnum(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
-           || (c >= 'A' && c <= 'Z');
-}
-
-/* Finds the encoding `name` spells as Python's codec lookup does (lower
- * case, runs of punctuation as one '_', aliases); -1 when unknown. */
-static int
-lookup_encoding(const char *name) {
-    char norm[64];
-    size_t n = 0;
-    bool punct = false;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (ascii_alnum(*p) || *p == '.') {
-            if (punct && n > 0) {
-                norm[n++] = '_';
-            }
-            if (n + 2 >= sizeof norm) {
-                return -1;
-            }
-            norm[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-            punct = false;
-        } else {
-            punct = true;
-        }
-    }
-    norm[n] = '\0';
-    int enc = list_encoding(norm);
-    if (enc < 0 && strchr(norm, '.') != NULL) {
-        for (char *q = norm; *q; q++) {
-            *q = *q == '.' ? '_' : *q;
-        }
-        enc = list_encoding(norm);
-    }
-    return enc;
-}
-
-/* ASCII lower-case comparison of `s` with the lower-case `lower`. */
-static bool
-ascii_ieq(const char *s, const char *lower) {
-    for (; *s && *lower; s++, lower++) {
-        char c = (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s;
-        if (c != *lower) {
-            return false;
-        }
-    }
-    return *s == *lower;
-}
 
 /* MARK: Output */
 
@@ -153,9 +50,6 @@ typedef struct name_slot {
 
 /* The state of one serialization. */
 typedef struct ser {
-    rill_sink *sink;
-    rill_status st; /* the sink's first failure */
-    int enc;
     rill_xml_method method;
     bool short_empty;
     const rill_allocator *alloc;
@@ -174,41 +68,12 @@ typedef struct ser {
     unsigned char tab_text[256];      /* _escape_cdata */
     unsigned char tab_attr[256];      /* _escape_attrib */
     unsigned char tab_attr_html[256]; /* _escape_attrib_html */
-    size_t len;
-    char out[OUT_CAP];
+    rill__xout o;                     /* last: not cleared */
 } ser;
-
-static void
-flush_out(ser *s) {
-    if (s->len > 0) {
-        if (s->st == RILL_OK) {
-            s->st = rill_sink_write(s->sink, s->out, s->len);
-        }
-        s->len = 0;
-    }
-}
-
-static void
-put_slow(ser *s, const char *p, size_t n) {
-    flush_out(s);
-    if (n >= OUT_CAP) {
-        if (s->st == RILL_OK) {
-            s->st = rill_sink_write(s->sink, p, n);
-        }
-        return;
-    }
-    memcpy(s->out, p, n);
-    s->len = n;
-}
 
 static inline void
 put(ser *s, const char *p, size_t n) {
-    if (RILL_LIKELY(n <= OUT_CAP - s->len)) {
-        memcpy(s->out + s->len, p, n);
-        s->len += n;
-        return;
-    }
-    put_slow(s, p, n);
+    rill__xout_put(&s->o, p, n);
 }
 
 static inline void
@@ -216,176 +81,28 @@ put_lit(ser *s, const char *lit) {
     put(s, lit, strlen(lit));
 }
 
-/* Decodes the UTF-8 character at `p` (at most `avail` bytes): returns its
- * length and sets `*cp`, or 1 and U+FFFD for a byte that starts none. */
-static size_t
-utf8_decode(const unsigned char *p, size_t avail, uint32_t *cp) {
-    unsigned char b = p[0];
-    size_t len;
-    uint32_t c;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-        len = 2;
-        c = b & 0x1Fu;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        len = 3;
-        c = b & 0x0Fu;
-        lo = b == 0xE0 ? 0xA0 : 0x80;
-        hi = b == 0xED ? 0x9F : 0xBF;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        len = 4;
-        c = b & 0x07u;
-        lo = b == 0xF0 ? 0x90 : 0x80;
-        hi = b == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    if (avail < len) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if (p[i] < lo || p[i] > hi) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-        c = (c << 6) | (p[i] & 0x3Fu);
-    }
-    *cp = c;
-    return len;
-}
-
-/* Writes the non-ASCII character at `p` in the output encoding, as a
- * character reference when the encoding lacks it; returns its length. */
-static size_t
-put_high(ser *s, const unsigned char *p, size_t avail) {
-    uint32_t cp;
-    size_t len = utf8_decode(p, avail, &cp);
-    if (s->enc == ENC_LATIN1 && cp < 256) {
-        char b = (char)cp;
-        put(s, &b, 1);
-        return len;
-    }
-    char ref[16];
-    int n = snprintf(ref, sizeof ref, "&#%u;", (unsigned)cp);
-    put(s, ref, (size_t)n);
-    return len;
-}
-
-/* The entity of an ASCII character in the escape tables. */
-static void
-put_entity(ser *s, unsigned char c) {
-    switch (c) {
-    case '&':
-        put(s, "&amp;", 5);
-        break;
-    case '<':
-        put(s, "&lt;", 4);
-        break;
-    case '>':
-        put(s, "&gt;", 4);
-        break;
-    case '"':
-        put(s, "&quot;", 6);
-        break;
-    case '\r':
-        put(s, "&#13;", 5);
-        break;
-    case '\n':
-        put(s, "&#10;", 5);
-        break;
-    default: /* '\t' */
-        put(s, "&#09;", 5);
-        break;
-    }
-}
-
-/* Writes the NUL-terminated `str` escaped by table `tab`. */
 static void
 put_str(ser *s, const char *str, const unsigned char *tab) {
-    const unsigned char *p = (const unsigned char *)str;
-    for (;;) {
-        const unsigned char *q = p;
-        while (tab[q[0]] == B_PLAIN) {
-            if (tab[q[1]] != B_PLAIN) {
-                q += 1;
-                break;
-            }
-            if (tab[q[2]] != B_PLAIN) {
-                q += 2;
-                break;
-            }
-            if (tab[q[3]] != B_PLAIN) {
-                q += 3;
-                break;
-            }
-            q += 4;
-        }
-        if (q > p) {
-            put(s, (const char *)p, (size_t)(q - p));
-        }
-        switch (tab[*q]) {
-        case B_END:
-            return;
-        case B_ESC:
-            put_entity(s, *q);
-            p = q + 1;
-            break;
-        default:
-            p = q + put_high(s, q, SIZE_MAX);
-            break;
-        }
-    }
+    rill__xout_str(&s->o, str, tab);
 }
 
-/* Writes `n` bytes at `str` escaped by table `tab` (a NUL among them is
- * copied). */
 static void
 put_strn(ser *s, const char *str, size_t n, const unsigned char *tab) {
-    const unsigned char *p = (const unsigned char *)str;
-    const unsigned char *end = p + n;
-    while (p < end) {
-        const unsigned char *q = p;
-        while (q < end && tab[*q] <= B_END) {
-            q++;
-        }
-        put(s, (const char *)p, (size_t)(q - p));
-        if (q == end) {
-            return;
-        }
-        if (tab[*q] == B_ESC) {
-            put_entity(s, *q);
-            p = q + 1;
-        } else {
-            p = q + put_high(s, q, (size_t)(end - q));
-        }
-    }
+    rill__xout_strn(&s->o, str, n, tab);
 }
 
+/* Python's escape tables: _escape_cdata, _escape_attrib and
+ * _escape_attrib_html; names and unescaped text go by tab_raw. */
 static void
 init_tables(ser *s) {
-    unsigned char high = s->enc == ENC_UTF8 ? B_PLAIN : B_HIGH;
-    for (int c = 0; c < 256; c++) {
-        unsigned char v = c >= 0x80 ? high : B_PLAIN;
-        s->tab_raw[c] = v;
-        s->tab_text[c] = v;
-        s->tab_attr[c] = v;
-        s->tab_attr_html[c] = v;
-    }
-    s->tab_raw[0] = s->tab_text[0] = s->tab_attr[0] = B_END;
-    s->tab_attr_html[0] = B_END;
-    s->tab_text['&'] = s->tab_text['<'] = s->tab_text['>'] = B_ESC;
-    s->tab_attr['&'] = s->tab_attr['<'] = s->tab_attr['>'] = B_ESC;
-    s->tab_attr['"'] = s->tab_attr['\r'] = B_ESC;
-    s->tab_attr['\n'] = s->tab_attr['\t'] = B_ESC;
-    s->tab_attr_html['&'] = s->tab_attr_html['>'] = B_ESC;
-    s->tab_attr_html['"'] = B_ESC;
+    int enc = s->o.enc;
+    rill__xout_table(s->tab_raw, enc, false, "");
+    rill__xout_table(s->tab_text, enc, false, "&<>");
+    rill__xout_table(s->tab_attr, enc, false, "&<>\"\r\n\t");
+    rill__xout_table(s->tab_attr_html, enc, false, "&>\"");
 }
 
-/* MARK: Namespaces */
+/* MARK: Namespaces *//* MARK: Namespaces */
 
 static uint32_t
 hash_bytes(const char *p, size_t n) {
@@ -772,7 +489,7 @@ name_entry(ser *s, const rill__xname *x, int role, const char **local) {
 /* Writes `n` bytes of a name in the output encoding. */
 static inline void
 put_raw(ser *s, const char *p, size_t n) {
-    if (s->enc == ENC_UTF8) {
+    if (s->o.enc == RILL__ENC_UTF8) {
         put(s, p, n);
     } else {
         put_strn(s, p, n, s->tab_raw);
@@ -846,7 +563,7 @@ html_class(const char *local, bool plain) {
     if (strcmp(low, "script") == 0 || strcmp(low, "style") == 0) {
         return HTML_RAW;
     }
-    return in_list(empty, low) ? HTML_VOID : HTML_PLAIN;
+    return rill__str_in_list(empty, low) ? HTML_VOID : HTML_PLAIN;
 }
 
 /* Writes the start tag of `elem` up to its closing '>' (not written);
@@ -962,7 +679,7 @@ serialize(ser *s, const rill_xml_node *root) {
         }
         for (;;) {
             put_tail(s, n);
-            if (n == root || s->st != RILL_OK) {
+            if (n == root || s->o.st != RILL_OK) {
                 return;
             }
             const rill_xml_node *next = rill__xnode_next(n);
@@ -989,17 +706,17 @@ setup(ser *s, const rill_xml_write_options *o, const char **enc_name,
     if (name == NULL || name[0] == '\0') {
         name = "utf-8";
     }
-    if (ascii_ieq(name, "unicode")) {
+    if (rill__ascii_ieq(name, "unicode")) {
         unicode = true;
-        s->enc = ENC_UTF8;
+        s->o.enc = RILL__ENC_UTF8;
         *enc_name = "utf-8";
     } else {
-        int enc = lookup_encoding(name);
+        int enc = rill__xenc_lookup(name);
         if (enc < 0) {
             return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
                                    "unknown encoding: %.200s", name);
         }
-        s->enc = enc;
+        s->o.enc = enc;
         *enc_name = name;
     }
     if ((unsigned)o->method > RILL_XML_METHOD_TEXT) {
@@ -1021,7 +738,8 @@ setup(ser *s, const rill_xml_write_options *o, const char **enc_name,
         o->method == RILL_XML_METHOD_XML
         && (o->xml_declaration == RILL_XML_DECLARATION_ALWAYS
             || (o->xml_declaration == RILL_XML_DECLARATION_AUTO && !unicode
-                && !ascii_ieq(name, "utf-8") && !ascii_ieq(name, "us-ascii")));
+                && !rill__ascii_ieq(name, "utf-8")
+                && !rill__ascii_ieq(name, "us-ascii")));
     return RILL_OK;
 }
 
@@ -1049,12 +767,12 @@ rill_xml_write(const rill_xml_node *elem, rill_sink *sink,
     const rill_xml_write_options *o = opts != NULL ? opts : &defaults;
     ser local_state;
     ser *s = &local_state;
-    memset(s, 0, offsetof(ser, out));
-    s->sink = sink;
+    memset(s, 0, offsetof(ser, o));
+    rill__xout_init(&s->o, sink, RILL__ENC_UTF8);
     s->alloc = rill__allocator_or_default(o->allocator);
     s->doc = rill__xnode_doc(elem);
-    const char *enc_name;
-    bool declare;
+    const char *enc_name = "utf-8";
+    bool declare = false;
     rill_status st = setup(s, o, &enc_name, &declare, err);
     if (st == RILL_OK && s->method != RILL_XML_METHOD_TEXT) {
         st = prepare(s, elem, err);
@@ -1067,8 +785,8 @@ rill_xml_write(const rill_xml_node *elem, rill_sink *sink,
             put_lit(s, "'?>\n");
         }
         serialize(s, elem);
-        flush_out(s);
-        st = s->st;
+        rill__xout_flush(&s->o);
+        st = s->o.st;
         if (st != RILL_OK) {
             rill__error_copy(err, rill_sink_error(sink));
         } else if (err != NULL) {
@@ -1128,10 +846,8 @@ blank(const char *str) {
             continue;
         }
         uint32_t cp;
-        p += utf8_decode(p, SIZE_MAX, &cp);
-        if (!(cp == 0x85 || cp == 0xA0 || cp == 0x1680
-              || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029
-              || cp == 0x202F || cp == 0x205F || cp == 0x3000)) {
+        p += rill__xutf8_decode(p, SIZE_MAX, &cp);
+        if (!rill__unicode_space(cp)) {
             return false;
         }
     }
