@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "xml_builder.h"
+#include "xml_encoding.h"
 
 /* Expat's namespace separator: U+0001 cannot occur in an XML 1.0 document,
  * not even as a character reference, so a URI never contains it. */
@@ -511,10 +512,27 @@ rill__xparser_set_target(rill_xml_parser *p, const rill__xtarget *t) {
     XML_SetProcessingInstructionHandler(xp, target_pi);
 }
 
+/* Expat's handler for an encoding it does not know itself: a single-byte
+ * encoding gets its byte map from lib/xml_encoding.c; any other name is
+ * refused, and expat reports "unknown encoding" as it does for Python. */
+static int XMLCALL
+on_unknown_encoding(void *data, const XML_Char *name, XML_Encoding *info) {
+    (void)data;
+    rill_status st = rill__xml_encoding_map(name, info->map);
+    if (st == RILL_E_NOMEM) {
+        expat_alloc_failed = true; /* reported as out of memory */
+    }
+    info->data = NULL;
+    info->convert = NULL;
+    info->release = NULL;
+    return st == RILL_OK ? XML_STATUS_OK : XML_STATUS_ERROR;
+}
+
 static rill_status
 configure(rill_xml_parser *p, const rill_xml_options *o) {
     XML_Parser xp = p->xp;
     XML_SetUserData(xp, p);
+    XML_SetUnknownEncodingHandler(xp, on_unknown_encoding, NULL);
     XML_SetReturnNSTriplet(xp, 1);
     XML_SetElementHandler(xp, on_start, on_end);
     XML_SetCharacterDataHandler(xp, on_data);

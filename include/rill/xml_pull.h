@@ -82,8 +82,8 @@ typedef struct rill_xml_event {
  *
  * Returns RILL_OK, or RILL_E_INVALID (NULL `src` or `out`, an unknown
  * event bit, bad amplification limits) or RILL_E_NOMEM, detailed in `err`
- * (NULL allowed); `*out` is NULL then. An encoding expat does not know is
- * reported by the first rill_xml_pull_next, as RILL_E_INVALID.
+ * (NULL allowed); `*out` is NULL then. An encoding neither expat nor
+ * rill knows is reported by the first rill_xml_pull_next.
  */
 RILL_API rill_status rill_xml_pull_new(rill_source *src, unsigned events,
                                        const rill_xml_options *opts,

@@ -61,7 +61,10 @@ typedef struct rill_xml_options {
     uint64_t max_input_size;         /* bytes; 0: no limit */
     /* Overrides the document's encoding, as XMLParser(encoding=...); NULL
      * or "" honours the BOM and the encoding declaration. Expat knows
-     * UTF-8, UTF-16, ISO-8859-1 and US-ASCII. Copied. */
+     * UTF-8, UTF-16, ISO-8859-1 and US-ASCII; rill adds the single-byte
+     * encodings glibc's iconv knows under Python's names and aliases
+     * (windows-1250...1258, ISO-8859-2...16, KOI8-R/U, cp437, cp850, cp866,
+     * mac-roman...), read as Python reads them. Copied. */
     const char *encoding;
     /* Expat's amplification limits (expat >= 2.4): 0 keeps expat's own
      * defaults (factor 100 above 8 MiB of expansion). */
@@ -82,7 +85,8 @@ typedef struct rill_xml_options {
  * RILL_E_LIMIT when the document is nested deeper than max_depth or is
  * larger than max_input_size, or expat's amplification limit trips;
  * RILL_E_IO when the source fails; RILL_E_NOMEM; RILL_E_INVALID for NULL
- * arguments or an encoding expat does not know. On failure `*doc` is NULL.
+ * arguments or an encoding neither expat nor rill knows ("unknown
+ * encoding"). On failure `*doc` is NULL.
  */
 RILL_API rill_status rill_xml_parse(rill_source *src,
                                     const rill_xml_options *opts,
