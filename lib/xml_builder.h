@@ -95,6 +95,10 @@ rill_status rill__xparser_run(rill_xml_parser *p, rill_source *src,
 void rill__xparser_fail(rill_xml_parser *p, rill_status code, int detail,
                         const char *message);
 
+/* Whether expat's call that returned `r` failed, its memory included;
+ * then rill__xparser_expat_failed gives the error. */
+bool rill__xparser_failed(enum XML_Status r);
+
 /* Turns expat's failure into the parser's error and returns its code. */
 rill_status rill__xparser_expat_failed(rill_xml_parser *p);
 

@@ -674,6 +674,14 @@ rill__xparser_expat_failed(rill_xml_parser *p) {
     return code;
 }
 
+bool
+rill__xparser_failed(enum XML_Status r) {
+    /* Expat 2.5 carries on after some failed allocations (an attribute's
+     * namespace binding, say) and parses the rest wrongly: any failure of
+     * expat's memory ends the parse. */
+    return r == XML_STATUS_ERROR || expat_alloc_failed;
+}
+
 /* Feeds one piece to expat, `last` marking the end of input. */
 static rill_status
 parse_piece(rill_xml_parser *p, const char *data, size_t size, bool last) {
@@ -682,7 +690,8 @@ parse_piece(rill_xml_parser *p, const char *data, size_t size, bool last) {
         expat_alloc = &p->alloc;
         expat_alloc_failed = false;
         bool final = last && (size_t)n == size;
-        if (XML_Parse(p->xp, data, n, final) != XML_STATUS_OK) {
+        enum XML_Status r = XML_Parse(p->xp, data, n, final);
+        if (rill__xparser_failed(r)) {
             return rill__xparser_expat_failed(p);
         }
         if (final) {

@@ -301,7 +301,8 @@ run(rill_xml_pull *q) {
         r = XML_Parse(p->xp, data, (int)size, q->final_sent);
     }
     q->suspended = r == XML_STATUS_SUSPENDED;
-    if (r == XML_STATUS_ERROR) {
+    if (rill__xparser_failed(r)) {
+        q->suspended = false;
         return rill__xparser_expat_failed(p);
     }
     return p->error.code; /* RILL_OK unless a handler failed after a stop */
