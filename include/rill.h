@@ -15,5 +15,6 @@
 #include <rill/xml_pull.h>
 #include <rill/xml_serialize.h>
 #include <rill/xml_tree.h>
+#include <rill/xml_writer.h>
 
 #endif

@@ -71,6 +71,12 @@ struct rill_xml_parser {
     rill__buf pairs;             /* the target's attribute array */
 };
 
+/* Whether expat reads the `len` bytes at `name` as an XML name (its name
+ * tables, XML 1.0's fourth edition, narrower than the fifth's): parses
+ * `<name/>` with allocator `a`, `*nomem` telling when memory ran out. */
+bool rill__xml_name_ok(const rill_allocator *a, const char *name, size_t len,
+                       bool *nomem);
+
 /* Makes expat allocate with `p`'s allocator until the next call; call it
  * before every call into expat. */
 void rill__xparser_enter(rill_xml_parser *p);

@@ -1,6 +1,10 @@
 /* Buffered XML output, escaped by byte tables (xml_out.h). */
 #include <stdio.h>
 
+#if defined(__SSE2__)
+#    include <emmintrin.h>
+#endif
+
 #include "xml_out.h"
 
 /* MARK: Encodings */
@@ -300,4 +304,105 @@ rill__xout_table(unsigned char tab[256], int enc, bool check_high,
     for (; *esc != '\0'; esc++) {
         tab[(unsigned char)*esc] = RILL__B_ESC;
     }
+}
+
+/* The entity of an escaped ASCII character, written at `d`. */
+static char *
+entity_at(char *d, unsigned char c) {
+    const char *e = c == '&'    ? "&amp;"
+                    : c == '<'  ? "&lt;"
+                    : c == '>'  ? "&gt;"
+                    : c == '"'  ? "&quot;"
+                    : c == '\'' ? "&apos;"
+                    : c == '\r' ? "&#13;"
+                    : c == '\n' ? "&#10;"
+                                : "&#09;";
+    while (*e != '\0') {
+        *d++ = *e++;
+    }
+    return d;
+}
+
+/* The worst growth of a byte through rill__xout_checked: a byte replaced
+ * by "&#65533;". */
+#define CHECKED_GROWTH 8u
+
+size_t
+rill__xout_checked(rill__xout *o, const char *str, size_t n,
+                   const unsigned char *tab, bool replace) {
+    const unsigned char *p = (const unsigned char *)str;
+    size_t i = 0;
+    if (n <= (RILL__XOUT_CAP - o->len) / CHECKED_GROWTH) {
+        /* Room for the worst: one pass straight into the buffer. */
+        char *d = o->buf + o->len;
+#if defined(__SSE2__)
+        /* 16 bytes at a time while none is a control, non-ASCII or markup
+         * character (a superset of every table's specials). */
+        const __m128i space = _mm_set1_epi8(0x20), amp = _mm_set1_epi8('&');
+        const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
+        const __m128i quot = _mm_set1_epi8('"');
+        const __m128i apos = _mm_set1_epi8('\'');
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            __m128i m = _mm_or_si128(
+                _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, amp)),
+                _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)),
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quot),
+                                 _mm_cmpeq_epi8(v, apos))));
+            if (_mm_movemask_epi8(m) != 0) {
+                break;
+            }
+            _mm_storeu_si128((__m128i *)(void *)d, v);
+            d += 16;
+            i += 16;
+        }
+#endif
+        while (i < n) {
+            unsigned char c = p[i];
+            unsigned char cls = tab[c];
+            if (cls == RILL__B_PLAIN) {
+                *d++ = (char)c;
+                i++;
+            } else if (cls == RILL__B_ESC) {
+                d = entity_at(d, c);
+                i++;
+            } else {
+                break; /* decoded below */
+            }
+        }
+        o->len = (size_t)(d - o->buf);
+        if (i == n) {
+            return n;
+        }
+    }
+    while (i < n) {
+        size_t run = i;
+        while (run < n && tab[p[run]] == RILL__B_PLAIN) {
+            run++;
+        }
+        rill__xout_put(o, str + i, run - i);
+        i = run;
+        if (i == n) {
+            break;
+        }
+        unsigned char cls = tab[p[i]];
+        if (cls == RILL__B_ESC) {
+            rill__xout_entity(o, p[i++]);
+            continue;
+        }
+        uint32_t cp = 0xFFFD;
+        size_t len = 1;
+        bool ok = false;
+        if (cls == RILL__B_HIGH) {
+            len = rill__xutf8_decode(p + i, n - i, &cp);
+            ok = !(len == 1 && cp == 0xFFFD) && rill__xml_char(cp);
+        }
+        if (!ok && !replace) {
+            return i;
+        }
+        rill__xout_char(o, ok ? cp : 0xFFFD);
+        i += len;
+    }
+    return n;
 }

@@ -54,7 +54,14 @@ void rill__xout_put_slow(rill__xout *o, const char *p, size_t n);
 static inline void
 rill__xout_put(rill__xout *o, const char *p, size_t n) {
     if (RILL_LIKELY(n <= RILL__XOUT_CAP - o->len)) {
-        memcpy(o->buf + o->len, p, n);
+        char *d = o->buf + o->len;
+        if (n <= 8) { /* markup: a call to memcpy costs more */
+            for (size_t i = 0; i < n; i++) {
+                d[i] = p[i];
+            }
+        } else {
+            memcpy(d, p, n);
+        }
         o->len += n;
         return;
     }
@@ -80,6 +87,23 @@ void rill__xout_str(rill__xout *o, const char *str, const unsigned char *tab);
 /* The same for `n` bytes at `str` (a NUL among them is copied). */
 void rill__xout_strn(rill__xout *o, const char *str, size_t n,
                      const unsigned char *tab);
+
+/* Writes `n` bytes at `str` escaped by `tab`, checking every character
+ * (a table with RILL__B_HIGH for every non-ASCII byte and RILL__B_BAD for
+ * the controls XML 1.0 cannot hold): a character that is not allowed
+ * (RILL__B_BAD, invalid UTF-8, U+FFFE, U+FFFF) is written as U+FFFD when
+ * `replace`, else nothing more is written and its offset is returned.
+ * Returns `n` when all was written. */
+size_t rill__xout_checked(rill__xout *o, const char *str, size_t n,
+                          const unsigned char *tab, bool replace);
+
+/* Whether code point `cp` is an XML 1.0 Char. */
+static inline bool
+rill__xml_char(uint32_t cp) {
+    return cp >= 0x20 ? (cp <= 0xD7FF || (cp >= 0xE000 && cp <= 0xFFFD)
+                         || (cp >= 0x10000 && cp <= 0x10FFFF))
+                      : (cp == 0x9 || cp == 0xA || cp == 0xD);
+}
 
 /* Fills a table: every byte plain but NUL (RILL__B_END) and, unless the
  * encoding is UTF-8 or `check_high`, the non-ASCII ones (RILL__B_HIGH);

@@ -79,6 +79,30 @@ mm_free(void *p) {
 static const XML_Memory_Handling_Suite expat_memory = {mm_malloc, mm_realloc,
                                                        mm_free};
 
+/* MARK: Names */
+
+bool
+rill__xml_name_ok(const rill_allocator *a, const char *name, size_t len,
+                  bool *nomem) {
+    *nomem = false;
+    if (len == 0 || len > INT32_MAX - 4) {
+        return false;
+    }
+    expat_alloc = a;
+    expat_alloc_failed = false;
+    XML_Parser xp = XML_ParserCreate_MM("UTF-8", &expat_memory, NULL);
+    if (xp == NULL) {
+        *nomem = true;
+        return false;
+    }
+    bool ok = XML_Parse(xp, "<", 1, XML_FALSE) == XML_STATUS_OK
+              && XML_Parse(xp, name, (int)len, XML_FALSE) == XML_STATUS_OK
+              && XML_Parse(xp, "/>", 2, XML_TRUE) == XML_STATUS_OK;
+    *nomem = expat_alloc_failed;
+    XML_ParserFree(xp);
+    return ok && !*nomem;
+}
+
 /* MARK: The parser */
 
 /* Records a failure found in a handler and stops expat. */
