@@ -1,0 +1,225 @@
+/*
+ * xml_writer_bench: rill's streaming XML writer alone.
+ *
+ * usage: xml_writer_bench FILE
+ * Parses FILE into a tree with rill_xml_parse_path and lists its events
+ * (untimed): start_element with the tag, attribute for each attribute,
+ * text for each text and tail (lengths known), end_element. Then times
+ * replaying them through the writer, default options, to a callback sink
+ * (64 KiB buffer) that counts the bytes and write(2)s them to standard
+ * output, up to the final flush: run it with output to /dev/null. Prints
+ * `out_bytes=N seconds=S cpu_seconds=C` on standard error, as
+ * xml_serialize_bench does.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rill.h>
+
+/* Counts the bytes and writes them to fd 1. */
+static int
+forward(void *ctx, const void *data, size_t size) {
+    *(uint64_t *)ctx += size;
+    const char *p = data;
+    while (size > 0) {
+        ssize_t n = write(1, p, size);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+static double
+now(clockid_t clock) {
+    struct timespec t;
+    clock_gettime(clock, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One writer call to replay. */
+typedef enum ev_kind { EV_START, EV_ATTR, EV_TEXT, EV_END } ev_kind;
+
+typedef struct event {
+    ev_kind kind;
+    size_t s_at, v_at; /* where s and v are in the strings, until finish */
+    const char *s;     /* tag, attribute name or text */
+    const char *v;     /* attribute value */
+    size_t len;        /* of the text */
+} event;
+
+/* The events, their strings copied one after the other in event order,
+ * as a parser hands them out (not scattered over a tree). */
+typedef struct events {
+    event *items;
+    size_t count, cap;
+    char *strs;
+    size_t used, strs_cap;
+} events;
+
+static void *
+grow(void *p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) {
+        return p;
+    }
+    *cap = *cap == 0 ? 1 << 20 : *cap;
+    while (*cap < need) {
+        *cap *= 2;
+    }
+    p = realloc(p, *cap * size);
+    if (p == NULL) {
+        fprintf(stderr, "xml_writer_bench: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* Copies `s` into the strings; returns its offset. */
+static size_t
+keep(events *e, const char *s) {
+    size_t n = strlen(s) + 1;
+    e->strs = grow(e->strs, &e->strs_cap, e->used + n, 1);
+    memcpy(e->strs + e->used, s, n);
+    e->used += n;
+    return e->used - n;
+}
+
+static void
+add(events *e, ev_kind kind, const char *s, const char *v) {
+    if (kind == EV_TEXT && s == NULL) {
+        return;
+    }
+    e->items = grow(e->items, &e->cap, e->count + 1, sizeof *e->items);
+    size_t so = s != NULL ? keep(e, s) : 0, vo = v != NULL ? keep(e, v) : 0;
+    e->items[e->count++] =
+        (event){kind, so, vo, NULL, NULL, kind == EV_TEXT ? strlen(s) : 0};
+}
+
+/* Turns the events' offsets into pointers. */
+static void
+finish(events *e) {
+    for (size_t i = 0; i < e->count; i++) {
+        event *v = &e->items[i];
+        v->s = e->strs + v->s_at;
+        v->v = e->strs + v->v_at;
+    }
+}
+
+/* The start of element `n`: tag, attributes, text. */
+static void
+add_open(events *e, const rill_xml_node *n) {
+    add(e, EV_START, rill_xml_node_tag(n), NULL);
+    for (size_t i = 0; i < rill_xml_element_attr_count(n); i++) {
+        const char *name, *value;
+        rill_xml_element_attr(n, i, &name, &value);
+        add(e, EV_ATTR, name, value);
+    }
+    add(e, EV_TEXT, rill_xml_node_text(n), NULL);
+}
+
+/* The tree under `root` as the writer's calls, without recursion. */
+static void
+collect(events *e, const rill_xml_node *root) {
+    const rill_xml_node *n = root;
+    add_open(e, n);
+    for (;;) {
+        const rill_xml_node *child = rill_xml_node_first_child(n);
+        if (child != NULL) {
+            n = child;
+            add_open(e, n);
+            continue;
+        }
+        for (;;) { /* close `n` and each ancestor it is the last child of */
+            add(e, EV_END, NULL, NULL);
+            if (n == root) {
+                return;
+            }
+            add(e, EV_TEXT, rill_xml_node_tail(n), NULL);
+            const rill_xml_node *next = rill_xml_node_next(n);
+            if (next != NULL) {
+                n = next;
+                add_open(e, n);
+                break;
+            }
+            n = rill_xml_node_parent(n);
+        }
+    }
+}
+
+static rill_status
+replay(rill_xml_writer *w, const events *e) {
+    rill_status st = RILL_OK;
+    for (size_t i = 0; i < e->count && st == RILL_OK; i++) {
+        const event *v = &e->items[i];
+        switch (v->kind) {
+        case EV_START:
+            st = rill_xml_writer_start_element(w, v->s);
+            break;
+        case EV_ATTR:
+            st = rill_xml_writer_attribute(w, v->s, v->v);
+            break;
+        case EV_TEXT:
+            st = rill_xml_writer_text(w, v->s, v->len);
+            break;
+        default:
+            st = rill_xml_writer_end_element(w, NULL);
+            break;
+        }
+    }
+    return st == RILL_OK ? rill_xml_writer_end_document(w) : st;
+}
+
+int
+main(int argc, char **argv) {
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: xml_writer_bench FILE\n");
+        return 2;
+    }
+    rill_error err;
+    rill_error_clear(&err);
+    rill_xml_doc *doc = NULL;
+    if (rill_xml_parse_path(argv[1], NULL, &doc, &err) != RILL_OK) {
+        fprintf(stderr, "xml_writer_bench: %s:%" PRIu64 ":%" PRIu64 ": %s\n",
+                argv[1], err.line, err.column, err.message);
+        return 1;
+    }
+    uint64_t bytes = 0;
+    rill_sink *sink = NULL;
+    rill_xml_writer *w = NULL;
+    if (rill_sink_new_callback(forward, &bytes, NULL, &sink, &err) != RILL_OK
+        || rill_xml_writer_new(sink, NULL, &w, &err) != RILL_OK) {
+        fprintf(stderr, "xml_writer_bench: %s\n", err.message);
+        return 1;
+    }
+    events e = {NULL, 0, 0, NULL, 0, 0};
+    collect(&e, rill_xml_doc_root(doc));
+    finish(&e);
+    double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+    rill_status st = replay(w, &e);
+    rill_status fst = rill_xml_writer_free(w);
+    rill_status sst = rill_sink_free(sink); /* the final flush */
+    double t1 = now(CLOCK_MONOTONIC), c1 = now(CLOCK_PROCESS_CPUTIME_ID);
+    st = st != RILL_OK ? st : fst != RILL_OK ? fst : sst;
+    if (st != RILL_OK) {
+        fprintf(stderr, "xml_writer_bench: write failed: %s\n",
+                rill_status_message(st));
+        return 1;
+    }
+    fprintf(stderr, "out_bytes=%" PRIu64 " seconds=%.6f cpu_seconds=%.6f\n",
+            bytes, t1 - t0, c1 - c0);
+    free(e.items);
+    free(e.strs);
+    rill_xml_doc_free(doc);
+    return 0;
+}
