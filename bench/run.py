@@ -25,7 +25,8 @@ converter writes the same bytes, then times each program in the same run:
          xmlcount --stream (iterparse) against the same peers, and its
          peak RSS on 10 MB, 100 MB and 1 GB record documents (flat);
          xmlc14n (streaming C14N 2.0) against raw expat and Python's
-         canonicalize
+         canonicalize; the XML writer alone (xml_writer_bench) and
+         xml2csv against raw expat on the record document
 
 It quotes the MEDIAN wall time of N runs (default 5; Python 1, it is
 slow), MB/s (10^6 bytes of input per second) and ratios against rill, the
@@ -508,6 +509,15 @@ XML_C14N_TARGETS = [
      0.7),
 ]
 XML_C14N_RSS_MIB = 16.0
+# The streaming writer alone, replaying the record document's events.
+XML_WRITER_MBS = 500.0
+# xml2csv on the record document: (minimum ratio to raw expat, RSS MiB).
+XML2CSV_RATIO = 0.8
+XML2CSV_RSS_MIB = 16.0
+XML2CSV_ARGS = ["--record", "record", "--column", "id=@id",
+                "--column", "customer=customer", "--column",
+                "city=address/city", "--column", "amount=amount",
+                "--column", "date=date"]
 
 
 def xml_counts_of(text):
@@ -638,6 +648,64 @@ def xml_c14n_part(build, python, path, small, runs, py_runs, failures):
                                                  size / MB),
                        rill.peak_rss() / MIB < XML_C14N_RSS_MIB))
     return ["", "## " + title, ""] + md_table(rows), checks
+
+
+def xml_bridge_part(build, python, path, runs, py_runs, failures):
+    """The writer alone (xml_writer_bench replaying the events) and xml2csv
+    against raw expat, on the record document: (Markdown, checks)."""
+    md, checks = [], []
+    name, size = os.path.basename(path), os.path.getsize(path)
+    wb = tool(build, "bench", "xml_writer_bench")
+    if wb:
+        prog = Program("rill xml writer (xml_writer_bench)", [wb], "rill")
+        log("xml: timing the writer on %s" % name)
+        time_writeonly([prog], path, runs, py_runs)
+        t, cpu, ob = prog.median(), prog.median_cpu(), prog.out_bytes
+        if t and ob:
+            mbs = ob / t / MB
+            cpu_mbs = ob / cpu / MB if cpu else None
+            md += ["", "## xml writer alone (%s's events replayed; MB/s of "
+                   "output)" % name, "",
+                   "| runs | median s | cpu s | MB/s out | MB/s out by cpu | "
+                   "bytes out |", "| --- | --- | --- | --- | --- | --- |",
+                   "| %d | %s | %s | %.0f | %s | %d |" % (
+                       len(prog.times), fmt_time(t), fmt_time(cpu), mbs,
+                       "%.0f" % cpu_mbs if cpu_mbs else "-", ob)]
+            print("\nxml writer alone: %.0f MB/s of output (%s)" % (
+                mbs, fmt_time(t)))
+            checks.append(("xml record: writer >= %.0f MB/s (replayed "
+                           "events)" % XML_WRITER_MBS,
+                           "%.0f MB/s of output wall (%s by CPU time)" % (
+                               mbs, "%.0f MB/s" % cpu_mbs if cpu_mbs
+                               else "?"), mbs >= XML_WRITER_MBS))
+        elif prog.error:
+            failures.append("xml_writer_bench: %s" % prog.error)
+    expat = tool(build, "bench", "expat_count")
+    x2c = tool(build, "examples", "xml2csv")
+    if expat and x2c:
+        progs = [Program("expat no-op", [expat], "ceiling"),
+                 Program("rill xml2csv", [x2c] + XML2CSV_ARGS, "rill")]
+        log("xml: timing xml2csv on %s" % name)
+        time_programs(progs, path, runs, py_runs)
+        rows = rss_notes(table_rows(progs, size), progs, size)
+        title = "xml2csv %s (%s, %s; output to /dev/null)" % (
+            name.split("-")[0], name, " ".join(XML2CSV_ARGS))
+        print_plain(title, rows)
+        md += ["", "## " + title, ""] + md_table(rows)
+        wall = ratio_of(progs, "expat no-op", "rill xml2csv")
+        if wall is not None:
+            cpu = ratio_of(progs, "expat no-op", "rill xml2csv", cpu=True)
+            checks.append(("xml record: xml2csv >= %.1fx raw expat's speed"
+                           % XML2CSV_RATIO,
+                           "%.2fx wall (%s by CPU time)" % (
+                               wall, "%.2fx" % cpu if cpu else "?"),
+                           wall >= XML2CSV_RATIO))
+        rss = progs[1].peak_rss()
+        if rss:
+            checks.append(("xml record: xml2csv peak RSS < %.0f MiB"
+                           % XML2CSV_RSS_MIB, "%.1f MiB" % (rss / MIB),
+                           rss / MIB < XML2CSV_RSS_MIB))
+    return md, checks
 
 
 def rss_notes(rows, progs, size):
@@ -806,6 +874,11 @@ def run_xml(build, python, data, size_mb, runs, py_runs, failures,
                                        py_runs, failures)
         md += c_md
         checks += c_checks
+        if kind == "record":
+            b_md, b_checks = xml_bridge_part(build, python, path, runs,
+                                             py_runs, failures)
+            md += b_md
+            checks += b_checks
 
         # Targets for this document.
         for what, rill_name, prefix, want in XML_SPEED_TARGETS:
