@@ -11,6 +11,7 @@
 #include <rill/io.h>
 #include <rill/version.h>
 #include <rill/xml_c14n.h>
+#include <rill/xml_events.h>
 #include <rill/xml_path.h>
 #include <rill/xml_pull.h>
 #include <rill/xml_serialize.h>

@@ -21,7 +21,8 @@ typedef struct rill_xml_pull rill_xml_pull;
  * NULL-terminated array of name, value pairs, data in pieces, start_ns
  * before the start that declares it ("" for a missing prefix or URI).
  * Each returns RILL_OK, or a failure whose details `error` gives; the
- * parser then stops and reports it at its position. */
+ * parser then stops and reports it at its position. A NULL callback skips
+ * its events (not `error`). */
 typedef struct rill__xtarget {
     void *ctx;
     rill_status (*start)(void *ctx, const char *tag, size_t tag_len,

@@ -231,6 +231,14 @@ intern_raw_name(rill_xml_parser *p, const char *raw) {
                              strlen(prefix));
 }
 
+static void
+depth_exceeded(rill_xml_parser *p) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "maximum nesting depth %lu exceeded",
+             (unsigned long)p->max_depth);
+    rill__xparser_fail(p, RILL_E_LIMIT, 0, msg);
+}
+
 static bool
 push(rill_xml_parser *p, rill_xml_node *n) {
     if (p->guard.depth == p->stack_cap) {
@@ -281,10 +289,7 @@ on_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
         return;
     }
     if (p->guard.depth >= p->max_depth) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "maximum nesting depth %lu exceeded",
-                 (unsigned long)p->max_depth);
-        rill__xparser_fail(p, RILL_E_LIMIT, 0, msg);
+        depth_exceeded(p);
         return;
     }
     rill__xname *name = intern_expat_name(p, tag);
@@ -461,6 +466,14 @@ clark_of(rill_xml_parser *p, const XML_Char *raw, size_t *len) {
 static void XMLCALL
 target_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
     rill_xml_parser *p = ud;
+    if (p->guard.depth >= p->max_depth) {
+        depth_exceeded(p);
+        return;
+    }
+    p->guard.depth++; /* no stack: a target keeps what it needs */
+    if (p->target->start == NULL) {
+        return;
+    }
     size_t len, attr_len;
     const char *clark = clark_of(p, tag, &len);
     p->pairs.size = 0;
@@ -490,6 +503,13 @@ target_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
 static void XMLCALL
 target_end(void *ud, const XML_Char *tag) {
     rill_xml_parser *p = ud;
+    if (p->error.code != RILL_OK) {
+        return; /* expat ends an empty element whose start failed */
+    }
+    p->guard.depth--;
+    if (p->target->end == NULL) {
+        return;
+    }
     size_t len;
     const char *clark =
         p->error.code == RILL_OK ? clark_of(p, tag, &len) : NULL;
@@ -501,7 +521,9 @@ target_end(void *ud, const XML_Char *tag) {
 static void XMLCALL
 target_data(void *ud, const XML_Char *s, int len) {
     rill_xml_parser *p = ud;
-    target_status(p, p->target->data(p->target->ctx, s, (size_t)len));
+    if (p->target->data != NULL) {
+        target_status(p, p->target->data(p->target->ctx, s, (size_t)len));
+    }
 }
 
 static void XMLCALL
@@ -529,11 +551,16 @@ void
 rill__xparser_set_target(rill_xml_parser *p, const rill__xtarget *t) {
     XML_Parser xp = p->xp;
     p->target = t;
-    XML_SetElementHandler(xp, target_start, target_end);
+    /* Events without a callback go to no handler, so expat skips them;
+     * elements always have one, for the depth limit, and character data,
+     * as without it expat would hand it to on_default. */
+    XML_SetElementHandler(xp, target_start, target_end); /* the depth */
     XML_SetCharacterDataHandler(xp, target_data);
-    XML_SetNamespaceDeclHandler(xp, target_start_ns, NULL);
-    XML_SetCommentHandler(xp, target_comment);
-    XML_SetProcessingInstructionHandler(xp, target_pi);
+    XML_SetNamespaceDeclHandler(
+        xp, t->start_ns != NULL ? target_start_ns : NULL, NULL);
+    XML_SetCommentHandler(xp, t->comment != NULL ? target_comment : NULL);
+    XML_SetProcessingInstructionHandler(xp,
+                                        t->pi != NULL ? target_pi : NULL);
 }
 
 /* Expat's handler for an encoding it does not know itself: a single-byte
