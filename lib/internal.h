@@ -10,6 +10,7 @@
 
 #include <rill/alloc.h>
 #include <rill/error.h>
+#include <rill/io.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #    define RILL_LIKELY(x)    __builtin_expect(!!(x), 1)
@@ -73,6 +74,15 @@ bool rill__unicode_word(uint32_t cp);
  * returns its code point and its length in `*len`, or -1 when it is not
  * strict UTF-8 (overlong, surrogate, truncated, out of range). */
 int32_t rill__utf8_decode(const unsigned char *p, size_t avail, size_t *len);
+
+/* Whether source `s` lends its own memory (a memory source): reading it
+ * into a buffer of one's own would only copy. */
+bool rill__source_lends(const rill_source *s);
+
+/* rill_source_read, filling `buf` (`cap` bytes) instead of the source's
+ * own buffer; a memory source still lends its block in `*data`. */
+rill_status rill__source_read_into(rill_source *s, char *buf, size_t cap,
+                                   const char **data, size_t *size);
 
 /* A growable byte buffer: the scratch space readers and writers reuse. */
 typedef struct rill__buf {

@@ -219,10 +219,10 @@ rill_source_new_callback(rill_read_fn fn, void *ctx,
  * interrupted reads. Returns the count, 0 at the end, or -1 with the error
  * set. */
 static ptrdiff_t
-fill_fd(rill_source *s) {
-    size_t want = s->cap < MAX_SYSCALL_SIZE ? s->cap : MAX_SYSCALL_SIZE;
+fill_fd(rill_source *s, char *buf, size_t cap) {
+    size_t want = cap < MAX_SYSCALL_SIZE ? cap : MAX_SYSCALL_SIZE;
     for (;;) {
-        ssize_t n = read(s->fd, s->buf, want);
+        ssize_t n = read(s->fd, buf, want);
         if (n >= 0) {
             return (ptrdiff_t)n;
         }
@@ -234,9 +234,9 @@ fill_fd(rill_source *s) {
 }
 
 static ptrdiff_t
-fill_file(rill_source *s) {
+fill_file(rill_source *s, char *buf, size_t cap) {
     errno = 0;
-    size_t n = fread(s->buf, 1, s->cap, s->fp);
+    size_t n = fread(buf, 1, cap, s->fp);
     if (n == 0 && ferror(s->fp)) {
         error_errno(&s->error, RILL_E_IO, s->offset, "fread failed", errno);
         return -1;
@@ -245,18 +245,18 @@ fill_file(rill_source *s) {
 }
 
 static ptrdiff_t
-fill_callback(rill_source *s) {
+fill_callback(rill_source *s, char *buf, size_t cap) {
     errno = 0;
-    ptrdiff_t n = s->fn(s->ctx, s->buf, s->cap);
+    ptrdiff_t n = s->fn(s->ctx, buf, cap);
     if (n < 0) {
         error_errno(&s->error, RILL_E_IO, s->offset, "read callback failed",
                     errno);
         return -1;
     }
-    if ((size_t)n > s->cap) {
+    if ((size_t)n > cap) {
         rill__error_set(&s->error, RILL_E_IO, 0, 0, s->offset,
                         "read callback returned %td bytes for a buffer of %zu",
-                        n, s->cap);
+                        n, cap);
         return -1;
     }
     return n;
@@ -270,11 +270,11 @@ fill_memory(rill_source *s, const char **data) {
     return (ptrdiff_t)s->mem_size;
 }
 
-rill_status
-rill_source_read(rill_source *s, const char **data, size_t *size) {
-    if (s == NULL || data == NULL || size == NULL) {
-        return RILL_E_INVALID;
-    }
+/* Reads the next block: a memory source lends its buffer, the others
+ * fill `buf` (`cap` bytes). */
+static rill_status
+read_block(rill_source *s, char *buf, size_t cap, const char **data,
+           size_t *size) {
     *data = NULL;
     *size = 0;
     if (s->error.code != RILL_OK) {
@@ -283,20 +283,20 @@ rill_source_read(rill_source *s, const char **data, size_t *size) {
     if (s->done) {
         return RILL_DONE;
     }
-    const char *block = s->buf;
+    const char *block = buf;
     ptrdiff_t n;
     switch (s->kind) {
     case SOURCE_MEMORY:
         n = fill_memory(s, &block);
         break;
     case SOURCE_FD:
-        n = fill_fd(s);
+        n = fill_fd(s, buf, cap);
         break;
     case SOURCE_FILE:
-        n = fill_file(s);
+        n = fill_file(s, buf, cap);
         break;
     default:
-        n = fill_callback(s);
+        n = fill_callback(s, buf, cap);
         break;
     }
     if (n < 0) {
@@ -310,6 +310,25 @@ rill_source_read(rill_source *s, const char **data, size_t *size) {
     *size = (size_t)n;
     s->offset += (uint64_t)n;
     return RILL_OK;
+}
+
+rill_status
+rill_source_read(rill_source *s, const char **data, size_t *size) {
+    if (s == NULL || data == NULL || size == NULL) {
+        return RILL_E_INVALID;
+    }
+    return read_block(s, s->buf, s->cap, data, size);
+}
+
+bool
+rill__source_lends(const rill_source *s) {
+    return s->kind == SOURCE_MEMORY;
+}
+
+rill_status
+rill__source_read_into(rill_source *s, char *buf, size_t cap,
+                       const char **data, size_t *size) {
+    return read_block(s, buf, cap, data, size);
 }
 
 /* What the error getters return for a NULL handle. */

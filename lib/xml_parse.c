@@ -825,8 +825,54 @@ rill_xml_parser_free(rill_xml_parser *p) {
 
 /* MARK: One-shot parsing */
 
+/* Bytes read at a time straight into expat's buffer. */
+#define RUN_BLOCK (64 * 1024)
+
+/* Reads the next block of `src` into expat's own buffer (no copy) and
+ * parses it; RILL_DONE at the end of input. */
+static rill_status
+run_block(rill_xml_parser *p, rill_source *src) {
+    expat_alloc = &p->alloc;
+    expat_alloc_failed = false;
+    void *buf = XML_GetBuffer(p->xp, RUN_BLOCK);
+    if (buf == NULL) {
+        return rill__xparser_expat_failed(p);
+    }
+    const char *data;
+    size_t size;
+    rill_status st = rill__source_read_into(src, buf, RUN_BLOCK, &data, &size);
+    if (st == RILL_DONE) {
+        return st;
+    }
+    if (st != RILL_OK) {
+        return rill__error_copy(&p->error, rill_source_error(src));
+    }
+    if ((st = rill__xparser_count_input(p, size)) != RILL_OK) {
+        return st;
+    }
+    expat_alloc = &p->alloc;
+    enum XML_Status r = XML_ParseBuffer(p->xp, (int)size, XML_FALSE);
+    return rill__xparser_failed(r) ? rill__xparser_expat_failed(p) : RILL_OK;
+}
+
 rill_status
 rill__xparser_run(rill_xml_parser *p, rill_source *src, rill_xml_doc **doc) {
+    if (!rill__source_lends(src)) {
+        rill_status st;
+        while ((st = run_block(p, src)) == RILL_OK) {
+        }
+        if (st != RILL_DONE) {
+            return st;
+        }
+        rill_xml_doc *d;
+        st = rill_xml_parser_close(p, &d);
+        if (doc != NULL) {
+            *doc = d;
+        } else {
+            rill_xml_doc_free(d);
+        }
+        return st;
+    }
     for (;;) {
         const char *data;
         size_t size;
