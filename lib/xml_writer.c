@@ -10,8 +10,8 @@
 #include "xml_builder.h"
 #include "xml_out.h"
 
-#define XML_NS   "http://www.w3.org/XML/1998/namespace"
-#define XMLNS_NS "http://www.w3.org/2000/xmlns/"
+#define XML_NS            "http://www.w3.org/XML/1998/namespace"
+#define XMLNS_NS          "http://www.w3.org/2000/xmlns/"
 #define DEFAULT_MAX_DEPTH 10000u
 
 /* A name split: Clark `{uri}local`, `prefix:local` or `local`. */
@@ -110,10 +110,10 @@ struct rill_xml_writer {
     bool has_doctype; /* a DOCTYPE was written */
     frame *frames;
     size_t depth, frames_cap;
-    rill__buf names;  /* the open elements' names */
+    rill__buf names; /* the open elements' names */
     binding *bindings;
     size_t n_bindings, bindings_cap;
-    rill__buf strs;   /* the bindings' strings */
+    rill__buf strs; /* the bindings' strings */
     pending_attr *attrs;
     size_t n_attrs, attrs_cap;
     rill__buf attr_strs;
@@ -123,8 +123,13 @@ struct rill_xml_writer {
     unsigned char tab_attr[256];
     unsigned char tab_raw[256]; /* comments, PIs, CDATA: checked, unescaped */
     unsigned char tab_attr_w[256]; /* attribute values checked before */
-    rill__xout o;               /* last: large */
+    rill__xout o;                  /* last: large */
 };
+
+static bool
+bytes_eq(const char *a, size_t alen, const char *b, size_t blen) {
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
 
 /* MARK: Failures */
 
@@ -179,14 +184,12 @@ check(rill_xml_writer *w) {
 /* ASCII characters in names: 1 may start an NCName, 2 continue one, 4 is
  * the colon. */
 static const unsigned char ascii_name[128] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 0, 0, 0, 0, 0,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 2, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 0, 0, 0, 0, 0, 0, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 0, 0, 0, 0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
 };
 
 /* Whether the `len` bytes at `s` are an NCName (an XML name without
@@ -234,8 +237,9 @@ encodable(const rill_xml_writer *w, const char *s, size_t len) {
     return true;
 }
 
-static rill_status check_chars(rill_xml_writer *w, const char *s,
-                               size_t len, const char *what);
+static rill_status check_chars(rill_xml_writer *w, const char *s, size_t len,
+                               const char *what);
+static size_t first_invalid(const char *s, size_t len);
 
 /* Splits and checks `name`; RILL_E_INVALID with a message if it is no
  * name a namespace-aware parser reads back. */
@@ -288,8 +292,7 @@ parse_name(rill_xml_writer *w, const char *name, const char *what,
         n->uri = name + 1;
         n->uri_len = (size_t)(close - name - 1);
         local = close + 1;
-        if (check_chars(w, n->uri, n->uri_len, "a namespace URI")
-            != RILL_OK) {
+        if (check_chars(w, n->uri, n->uri_len, "a namespace URI") != RILL_OK) {
             return w->error.code;
         }
     } else {
@@ -299,13 +302,19 @@ parse_name(rill_xml_writer *w, const char *name, const char *what,
             n->prefix_len = (size_t)(colon - name);
             local = colon + 1;
             if (!is_ncname(w, n->prefix, n->prefix_len)) {
-                return fail(w, RILL_E_INVALID,
-                            "%s name '%.80s' is not a QName", what, name);
+                return fail(w, RILL_E_INVALID, "%s name '%.80s' is not a QName",
+                            what, name);
             }
         }
     }
     n->local = local;
     n->local_len = len - (size_t)(local - name);
+    if (n->clark && bytes_eq(n->uri, n->uri_len, XMLNS_NS, strlen(XMLNS_NS))
+        && strcmp(what, "attribute") != 0) {
+        return fail(w, RILL_E_INVALID,
+                    "%s name '%.80s' is in the reserved xmlns namespace", what,
+                    name);
+    }
     if (!is_ncname(w, n->local, n->local_len)) {
         return fail(w, RILL_E_INVALID, "%s name '%.80s' is not an XML name",
                     what, name);
@@ -330,11 +339,6 @@ b_uri(const rill_xml_writer *w, const binding *b) {
     return w->strs.data + b->uri;
 }
 
-static bool
-bytes_eq(const char *a, size_t alen, const char *b, size_t blen) {
-    return alen == blen && memcmp(a, b, alen) == 0;
-}
-
 /* The innermost binding of `prefix`, or NULL. */
 static const binding *
 bound(const rill_xml_writer *w, const char *prefix, size_t len) {
@@ -347,14 +351,42 @@ bound(const rill_xml_writer *w, const char *prefix, size_t len) {
     return NULL;
 }
 
+/* Appends `s` to `b` as it will be written: with replace_invalid, each
+ * character XML cannot hold (each byte of invalid UTF-8) as U+FFFD, so
+ * that URIs compare as written; the length goes to `*out_len`. */
 static rill_status
-bind(rill_xml_writer *w, const char *prefix, size_t prefix_len,
-     const char *uri, size_t uri_len, bool written) {
+append_replaced(rill_xml_writer *w, rill__buf *b, const char *s, size_t len,
+                size_t *out_len) {
+    size_t start = b->size;
+    while (len > 0) {
+        size_t ok = first_invalid(s, len);
+        if (rill__buf_append(b, &w->alloc, s, ok) != RILL_OK) {
+            return RILL_E_NOMEM;
+        }
+        if (ok == len) {
+            break;
+        }
+        uint32_t c;
+        size_t n =
+            rill__xutf8_decode((const unsigned char *)s + ok, len - ok, &c);
+        if (rill__buf_append(b, &w->alloc, "\xef\xbf\xbd", 3) != RILL_OK) {
+            return RILL_E_NOMEM;
+        }
+        s += ok + n;
+        len -= ok + n;
+    }
+    *out_len = b->size - start;
+    return RILL_OK;
+}
+
+static rill_status
+bind(rill_xml_writer *w, const char *prefix, size_t prefix_len, const char *uri,
+     size_t uri_len, bool written) {
     if (w->n_bindings == w->bindings_cap) {
         size_t cap = w->bindings_cap == 0 ? 16 : w->bindings_cap * 2;
-        binding *b = rill__realloc(&w->alloc, w->bindings,
-                                   w->bindings_cap * sizeof *b,
-                                   cap * sizeof *b);
+        binding *b =
+            rill__realloc(&w->alloc, w->bindings, w->bindings_cap * sizeof *b,
+                          cap * sizeof *b);
         if (b == NULL) {
             return fail_nomem(w);
         }
@@ -365,7 +397,7 @@ bind(rill_xml_writer *w, const char *prefix, size_t prefix_len,
                  uri_len, written};
     if (rill__buf_append(&w->strs, &w->alloc, prefix, prefix_len) != RILL_OK
         || rill__buf_append(&w->strs, &w->alloc, "", 1) != RILL_OK
-        || rill__buf_append(&w->strs, &w->alloc, uri, uri_len) != RILL_OK
+        || append_replaced(w, &w->strs, uri, uri_len, &b.uri_len) != RILL_OK
         || rill__buf_append(&w->strs, &w->alloc, "", 1) != RILL_OK) {
         return fail_nomem(w);
     }
@@ -483,13 +515,10 @@ put_checked(rill_xml_writer *w, const char *s, size_t len,
     return RILL_OK;
 }
 
-/* Whether the `len` bytes at `s` hold only characters XML can (or
- * replace_invalid is set); fails with `what` in the message. */
-static rill_status
-check_chars(rill_xml_writer *w, const char *s, size_t len, const char *what) {
-    if (w->replace_invalid) {
-        return RILL_OK;
-    }
+/* The offset of the first character XML cannot hold in the `len` bytes
+ * at `s` (invalid UTF-8 included), or `len`. */
+static size_t
+first_invalid(const char *s, size_t len) {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         uint32_t c = p[i];
@@ -501,11 +530,22 @@ check_chars(rill_xml_writer *w, const char *s, size_t len, const char *what) {
             }
         }
         if (!rill__xml_char(c)) {
-            return fail(w, RILL_E_INVALID,
-                        "%s holds a character XML cannot hold at byte %zu",
-                        what, i);
+            return i;
         }
         i += n;
+    }
+    return len;
+}
+
+/* Whether the `len` bytes at `s` hold only characters XML can, or
+ * replace_invalid will replace them; fails with `what` in the message. */
+static rill_status
+check_chars(rill_xml_writer *w, const char *s, size_t len, const char *what) {
+    size_t at = w->replace_invalid ? len : first_invalid(s, len);
+    if (at < len) {
+        return fail(w, RILL_E_INVALID,
+                    "%s holds a character XML cannot hold at byte %zu", what,
+                    at);
     }
     return RILL_OK;
 }
@@ -585,7 +625,9 @@ compare_attrs(const void *a, const void *b) {
     }
     n = x->local_len < y->local_len ? x->local_len : y->local_len;
     c = memcmp(x->local, y->local, n);
-    return c != 0 ? c : (x->local_len > y->local_len) - (x->local_len < y->local_len);
+    return c != 0
+               ? c
+               : (x->local_len > y->local_len) - (x->local_len < y->local_len);
 }
 
 /* The first attribute that repeats an earlier one's expanded name, or
@@ -816,8 +858,10 @@ push_frame(rill_xml_writer *w, const char *name, const parsed_name *n) {
         w->frames = f;
         w->frames_cap = cap;
     }
-    frame f = {w->names.size, parts_of(name, n), NO_PREFIX, w->n_bindings,
-               false, false, false};
+    frame f = {w->names.size, parts_of(name, n),
+               NO_PREFIX,     w->n_bindings,
+               false,         false,
+               false};
     size_t len = (size_t)(n->local - name) + n->local_len;
     if (rill__buf_append(&w->names, &w->alloc, name, len + 1) != RILL_OK) {
         return fail_nomem(w);
@@ -870,24 +914,30 @@ rill_xml_writer_attribute(rill_xml_writer *w, const char *name,
         return st;
     }
     if (name == NULL || value == NULL) {
-        return fail(w, RILL_E_INVALID, "attribute name and value must not "
-                                       "be NULL");
+        return fail(w, RILL_E_INVALID,
+                    "attribute name and value must not "
+                    "be NULL");
     }
     if (w->state != W_TAG) {
-        return fail(w, RILL_E_INVALID, "attribute '%.80s' outside a start "
-                                       "tag", name);
+        return fail(w, RILL_E_INVALID,
+                    "attribute '%.80s' outside a start "
+                    "tag",
+                    name);
     }
     parsed_name n;
     st = parse_name(w, name, "attribute", &n);
     if (st != RILL_OK) {
         return st;
     }
-    if ((n.prefix == NULL && !n.clark
+    if ((n.prefix == NULL && (!n.clark || n.uri_len == 0)
          && bytes_eq(n.local, n.local_len, "xmlns", 5))
         || (n.prefix != NULL && bytes_eq(n.prefix, n.prefix_len, "xmlns", 5))
-        || (n.clark && bytes_eq(n.uri, n.uri_len, XMLNS_NS, strlen(XMLNS_NS)))) {
-        return fail(w, RILL_E_INVALID, "'%.80s' is a namespace declaration: "
-                                       "use rill_xml_writer_namespace", name);
+        || (n.clark
+            && bytes_eq(n.uri, n.uri_len, XMLNS_NS, strlen(XMLNS_NS)))) {
+        return fail(w, RILL_E_INVALID,
+                    "'%.80s' is a namespace declaration: "
+                    "use rill_xml_writer_namespace",
+                    name);
     }
     size_t vlen = strlen(value);
     st = check_chars(w, value, vlen, "an attribute value");
@@ -896,9 +946,8 @@ rill_xml_writer_attribute(rill_xml_writer *w, const char *name,
     }
     if (w->n_attrs == w->attrs_cap) {
         size_t cap = w->attrs_cap == 0 ? 16 : w->attrs_cap * 2;
-        pending_attr *a = rill__realloc(&w->alloc, w->attrs,
-                                        w->attrs_cap * sizeof *a,
-                                        cap * sizeof *a);
+        pending_attr *a = rill__realloc(
+            &w->alloc, w->attrs, w->attrs_cap * sizeof *a, cap * sizeof *a);
         if (a == NULL) {
             return fail_nomem(w);
         }
@@ -906,8 +955,16 @@ rill_xml_writer_attribute(rill_xml_writer *w, const char *name,
         w->attrs_cap = cap;
     }
     size_t nlen = strlen(name);
-    pending_attr a = {w->attr_strs.size, nlen, w->attr_strs.size + nlen + 1,
-                      vlen, parts_of(name, &n), NO_PREFIX, NULL, NULL, 0, 0};
+    pending_attr a = {w->attr_strs.size,
+                      nlen,
+                      w->attr_strs.size + nlen + 1,
+                      vlen,
+                      parts_of(name, &n),
+                      NO_PREFIX,
+                      NULL,
+                      NULL,
+                      0,
+                      0};
     if (rill__buf_append(&w->attr_strs, &w->alloc, name, nlen + 1) != RILL_OK
         || rill__buf_append(&w->attr_strs, &w->alloc, value, vlen + 1)
                != RILL_OK) {
@@ -929,22 +986,29 @@ rill_xml_writer_namespace(rill_xml_writer *w, const char *prefix,
         return fail(w, RILL_E_INVALID, "prefix and uri must not be NULL");
     }
     if (w->state != W_TAG) {
-        return fail(w, RILL_E_INVALID, "namespace declaration outside a "
-                                       "start tag");
+        return fail(w, RILL_E_INVALID,
+                    "namespace declaration outside a "
+                    "start tag");
     }
     size_t plen = strlen(prefix), ulen = strlen(uri);
-    if (plen > 0 && (!is_ncname(w, prefix, plen) || !encodable(w, prefix, plen))) {
-        return fail(w, RILL_E_INVALID, "prefix '%.80s' is not an NCName the "
-                                       "encoding can write", prefix);
+    if (plen > 0
+        && (!is_ncname(w, prefix, plen) || !encodable(w, prefix, plen))) {
+        return fail(w, RILL_E_INVALID,
+                    "prefix '%.80s' is not an NCName the "
+                    "encoding can write",
+                    prefix);
     }
     if (strcmp(prefix, "xml") == 0 || strcmp(prefix, "xmlns") == 0
         || strcmp(uri, XML_NS) == 0 || strcmp(uri, XMLNS_NS) == 0) {
-        return fail(w, RILL_E_INVALID, "the xml and xmlns prefixes and "
-                                       "namespaces cannot be bound");
+        return fail(w, RILL_E_INVALID,
+                    "the xml and xmlns prefixes and "
+                    "namespaces cannot be bound");
     }
     if (plen > 0 && ulen == 0) {
-        return fail(w, RILL_E_INVALID, "prefix '%.80s' cannot be undeclared "
-                                       "in XML 1.0", prefix);
+        return fail(w, RILL_E_INVALID,
+                    "prefix '%.80s' cannot be undeclared "
+                    "in XML 1.0",
+                    prefix);
     }
     for (size_t i = own_bindings(w); i < w->n_bindings; i++) {
         const binding *b = &w->bindings[i];
@@ -1017,11 +1081,11 @@ rill_xml_writer_text(rill_xml_writer *w, const char *text, size_t len) {
     }
     if (w->depth == 0) {
         if (!all_space(text, len)) {
-            return fail(w, RILL_E_INVALID,
-                        "text outside the document element");
+            return fail(w, RILL_E_INVALID, "text outside the document element");
         }
-        put_checked(w, text, len, w->tab_text, "text");
+        put(w, text, len); /* no references outside the root */
         w->line_open = text[len - 1] != '\n';
+        w->wrote_any = true; /* no declaration after it */
         return result(w);
     }
     st = enter_content(w);
@@ -1035,9 +1099,19 @@ rill_xml_writer_text(rill_xml_writer *w, const char *text, size_t len) {
 /* Checks a comment's, PI's or CDATA section's characters: allowed in XML
  * and writable in the encoding without references. */
 static rill_status
-check_raw(rill_xml_writer *w, const char *s, size_t len, const char *what) {
+check_raw(rill_xml_writer *w, const char *s, size_t len, const char *what,
+          bool allow_cr) {
     rill_status st = check_chars(w, s, len, what);
-    if (st == RILL_OK && !encodable(w, s, len)) {
+    if (st == RILL_OK && !allow_cr && len > 0 && memchr(s, '\r', len) != NULL) {
+        return fail(w, RILL_E_INVALID,
+                    "%s cannot hold a carriage return (parsers read it as "
+                    "a line feed)",
+                    what);
+    }
+    if (st == RILL_OK
+        && (!encodable(w, s, len)
+            || (w->o.enc != RILL__ENC_UTF8 && first_invalid(s, len) < len))) {
+        /* U+FFFD, the replacement, would need a reference too */
         return fail(w, RILL_E_INVALID, "%s cannot be written in %s", what,
                     w->enc_name);
     }
@@ -1056,18 +1130,23 @@ rill_xml_writer_cdata(rill_xml_writer *w, const char *text, size_t len) {
     if (w->depth == 0) {
         return fail(w, RILL_E_INVALID, "CDATA outside the document element");
     }
-    if ((st = check_raw(w, text, len, "a CDATA section")) != RILL_OK
+    if ((st = check_raw(w, text, len, "a CDATA section", true)) != RILL_OK
         || (st = enter_content(w)) != RILL_OK) {
         return st;
     }
     w->frames[w->depth - 1].has_text = true;
     put(w, "<![CDATA[", 9);
     size_t start = 0;
-    for (size_t i = 0; i + 3 <= len; i++) {
-        if (memcmp(text + i, "]]>", 3) == 0) { /* ]] ends one, > the next */
+    for (size_t i = 0; i < len; i++) {
+        if (i + 3 <= len && memcmp(text + i, "]]>", 3) == 0) {
+            /* ]] ends one section, > starts the next */
             put_checked(w, text + start, i + 2 - start, w->tab_raw, "CDATA");
             put(w, "]]><![CDATA[", 12);
             start = i + 2;
+        } else if (text[i] == '\r') { /* as a reference, or it reads \n */
+            put_checked(w, text + start, i - start, w->tab_raw, "CDATA");
+            put(w, "]]>&#13;<![CDATA[", 17);
+            start = i + 1;
         }
     }
     put_checked(w, text + start, len - start, w->tab_raw, "CDATA");
@@ -1089,7 +1168,7 @@ rill_xml_writer_comment(rill_xml_writer *w, const char *text) {
         return fail(w, RILL_E_INVALID,
                     "a comment cannot hold '--' or end with '-'");
     }
-    if ((st = check_raw(w, text, len, "a comment")) != RILL_OK
+    if ((st = check_raw(w, text, len, "a comment", false)) != RILL_OK
         || (st = enter_child(w)) != RILL_OK) {
         return st;
     }
@@ -1116,10 +1195,11 @@ rill_xml_writer_pi(rill_xml_writer *w, const char *target, const char *data) {
                     "'%.80s' is no processing instruction target", target);
     }
     if (dlen > 0 && (strstr(data, "?>") != NULL || all_space(data, 1))) {
-        return fail(w, RILL_E_INVALID, "processing instruction data cannot "
-                                       "hold '?>' or start with a space");
+        return fail(w, RILL_E_INVALID,
+                    "processing instruction data cannot "
+                    "hold '?>' or start with a space");
     }
-    if ((st = check_raw(w, data, dlen, "processing instruction data"))
+    if ((st = check_raw(w, data, dlen, "processing instruction data", false))
             != RILL_OK
         || (st = enter_child(w)) != RILL_OK) {
         return st;
@@ -1144,8 +1224,7 @@ rill_xml_writer_start_document(rill_xml_writer *w, int standalone) {
         return st;
     }
     if (w->wrote_any) {
-        return fail(w, RILL_E_INVALID,
-                    "the XML declaration must come first");
+        return fail(w, RILL_E_INVALID, "the XML declaration must come first");
     }
     if (standalone < -1 || standalone > 1) {
         return fail(w, RILL_E_INVALID, "standalone must be -1, 0 or 1");
@@ -1181,19 +1260,24 @@ rill_xml_writer_doctype(rill_xml_writer *w, const char *name,
     }
     if (name == NULL || w->has_doctype || w->depth > 0
         || w->state != W_PROLOG) {
-        return fail(w, RILL_E_INVALID, "a DOCTYPE must have a name and come "
-                                       "once, before the document element");
+        return fail(w, RILL_E_INVALID,
+                    "a DOCTYPE must have a name and come "
+                    "once, before the document element");
     }
     parsed_name n;
     if ((st = parse_name(w, name, "DOCTYPE", &n)) != RILL_OK) {
         return st;
+    }
+    if (n.clark) {
+        return fail(w, RILL_E_INVALID,
+                    "a DOCTYPE name is a name as written, not '%.80s'", name);
     }
     if ((public_id != NULL && (system_id == NULL || !is_pubid(public_id)))
         || (system_id != NULL
             && ((strchr(system_id, '"') != NULL
                  && strchr(system_id, '\'') != NULL)
                 || check_raw(w, system_id, strlen(system_id),
-                             "a system identifier")
+                             "a system identifier", false)
                        != RILL_OK))) {
         return fail(w, RILL_E_INVALID, "invalid DOCTYPE identifiers");
     }

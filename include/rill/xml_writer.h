@@ -34,16 +34,22 @@ typedef struct rill_xml_writer_options {
      * character reference `&#N;` in text and attribute values; in a name,
      * comment, processing instruction or CDATA section it is an error. */
     const char *encoding;
-    /* Spaces per nesting level; 0: no indentation. Indentation goes
-     * between tags only where an element holds no text of its own, so it
-     * never changes a text. */
+    /* Spaces per nesting level; 0: no indentation. A newline and the
+     * indentation go before a child (element, comment, PI) while its
+     * element has had no text, and before the end tag of an element with
+     * children and no text: element-only content is indented and a text
+     * is never split. Text that comes after an indented child finds that
+     * indentation in its element's content (the writer cannot know that
+     * text will come); write mixed content without indentation. */
     unsigned indent;
     /* Write `<a/>` for an element without content (else `<a></a>`). */
     bool short_empty;
     /* Quote attribute values with ' instead of ". */
     bool single_quotes;
     /* Write U+FFFD for characters XML 1.0 cannot hold (controls other than
-     * TAB, LF and CR, U+FFFE, U+FFFF, invalid UTF-8) instead of failing. */
+     * TAB, LF and CR, U+FFFE, U+FFFF, each byte of invalid UTF-8) instead
+     * of failing; in a comment, PI or CDATA section, which cannot hold a
+     * reference, only when the encoding is UTF-8. */
     bool replace_invalid;
     /* The deepest nesting allowed (0: 10,000). */
     unsigned max_depth;
@@ -107,7 +113,9 @@ RILL_API rill_status rill_xml_writer_start_document(rill_xml_writer *w,
 /**
  * Writes `<!DOCTYPE name>`, with `PUBLIC "public_id" "system_id"` or
  * `SYSTEM "system_id"` when given (NULL: none; a public identifier needs
- * a system one). Before the document element, once.
+ * a system one; the system one holds no CR and not both quotes). Before
+ * the document element, once. `name` is a name as written (`p:local`),
+ * not Clark notation.
  */
 RILL_API rill_status rill_xml_writer_doctype(rill_xml_writer *w,
                                              const char *name,
@@ -139,25 +147,33 @@ RILL_API rill_status rill_xml_writer_namespace(rill_xml_writer *w,
 /**
  * Writes `len` bytes of text, escaped (& < > and CR, so that it reads
  * back the same). Outside the document element only whitespace is
- * allowed.
+ * allowed (written as it is; parsers do not report it).
  */
-RILL_API rill_status rill_xml_writer_text(rill_xml_writer *w,
-                                          const char *text, size_t len);
+RILL_API rill_status rill_xml_writer_text(rill_xml_writer *w, const char *text,
+                                          size_t len);
 
-/** Writes a CDATA section; a `]]>` inside is split across two sections. */
-RILL_API rill_status rill_xml_writer_cdata(rill_xml_writer *w,
-                                           const char *text, size_t len);
+/**
+ * Writes a CDATA section; a `]]>` inside is split across two sections,
+ * and a CR is written between sections as `&#13;` (else it would read
+ * back as LF).
+ */
+RILL_API rill_status rill_xml_writer_cdata(rill_xml_writer *w, const char *text,
+                                           size_t len);
 
-/** Writes `<!--text-->`; `text` must not hold `--` or end with `-`. */
+/**
+ * Writes `<!--text-->`; `text` must not hold `--`, end with `-` or hold a
+ * CR (which would read back as LF).
+ */
 RILL_API rill_status rill_xml_writer_comment(rill_xml_writer *w,
                                              const char *text);
 
 /**
  * Writes `<?target data?>` (`data` NULL or "": `<?target?>`); the target
- * is an NCName other than xml in any case, and data must not hold `?>`.
+ * is an NCName other than xml in any case, and data must not hold `?>` or
+ * a CR, or start with whitespace (parsers drop it).
  */
-RILL_API rill_status rill_xml_writer_pi(rill_xml_writer *w,
-                                        const char *target, const char *data);
+RILL_API rill_status rill_xml_writer_pi(rill_xml_writer *w, const char *target,
+                                        const char *data);
 
 /**
  * Closes the innermost open element. `name` NULL closes it whatever its
