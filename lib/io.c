@@ -326,8 +326,8 @@ rill__source_lends(const rill_source *s) {
 }
 
 rill_status
-rill__source_read_into(rill_source *s, char *buf, size_t cap,
-                       const char **data, size_t *size) {
+rill__source_read_into(rill_source *s, char *buf, size_t cap, const char **data,
+                       size_t *size) {
     return read_block(s, buf, cap, data, size);
 }
 

@@ -165,16 +165,15 @@ ns_add(ns_stack *s, const rill_allocator *a, const char *uri, size_t uri_len,
        const char *prefix, size_t prefix_len) {
     if (s->n == s->cap) {
         size_t cap = s->cap == 0 ? 16 : s->cap * 2;
-        ns_item *it = rill__realloc(a, s->items, s->cap * sizeof *it,
-                                    cap * sizeof *it);
+        ns_item *it =
+            rill__realloc(a, s->items, s->cap * sizeof *it, cap * sizeof *it);
         if (it == NULL) {
             return false;
         }
         s->items = it;
         s->cap = cap;
     }
-    ns_item e = {s->strs.size, uri_len, s->strs.size + uri_len + 1,
-                 prefix_len};
+    ns_item e = {s->strs.size, uri_len, s->strs.size + uri_len + 1, prefix_len};
     if (rill__buf_append(&s->strs, a, uri, uri_len) != RILL_OK
         || rill__buf_append(&s->strs, a, "", 1) != RILL_OK
         || rill__buf_append(&s->strs, a, prefix, prefix_len) != RILL_OK
@@ -272,8 +271,8 @@ typedef struct c14n_attr {
     size_t len;
     const char *value;
     size_t value_len;
-    size_t qname;          /* its index in the qnames */
-    size_t value_qname;    /* the QName its value resolves to, or SIZE_MAX */
+    size_t qname;       /* its index in the qnames */
+    size_t value_qname; /* the QName its value resolves to, or SIZE_MAX */
 } c14n_attr;
 
 struct rill_xml_c14n_writer {
@@ -297,17 +296,17 @@ struct rill_xml_c14n_writer {
     bool root_seen, root_done;
     size_t ignored; /* depth inside an excluded element */
     /* Scratch space of a start. */
-    rill__buf qnames; /* qname[] */
-    rill__buf attrs;  /* attr[] */
+    rill__buf qnames;   /* qname[] */
+    rill__buf attrs;    /* attr[] */
     rill__buf resolved; /* Clark names QName content resolves to */
     rill__buf decls;    /* indexes of declared items, sorted */
-    bool trusted; /* fed by rill's parser: tags match, none kept */
+    bool trusted;       /* fed by rill's parser: tags match, none kept */
     /* Text written at once from text_mark on, which Python would still
      * hold (_data): taken back if the document fails before the next
      * event, so that the output stays Python's. */
     bool in_text;
     size_t text_mark;
-    size_t open;  /* open elements written */
+    size_t open; /* open elements written */
     rill_error error;
     size_t olen;
     char obuf[OUT_BUF]; /* output not yet in the sink */
@@ -316,8 +315,8 @@ struct rill_xml_c14n_writer {
 /* MARK: Failures */
 
 static rill_status
-fail(rill_xml_c14n_writer *w, rill_status code, const char *fmt,
-     const char *a, const char *b) {
+fail(rill_xml_c14n_writer *w, rill_status code, const char *fmt, const char *a,
+     const char *b) {
     if (w->error.code == RILL_OK) {
         rill__error_set(&w->error, code, 0, 0, 0, fmt, a, b);
     }
@@ -393,20 +392,27 @@ out_str(rill_xml_c14n_writer *w, const char *s) {
  * (& < " TAB LF CR), as _escape_cdata_c14n and _escape_attrib_c14n. */
 /* Bit 1: escaped in text; bit 2: in attribute values. */
 static const unsigned char special[256] = {
-    ['&'] = 3, ['<'] = 3, ['>'] = 1, ['"'] = 2,
+    ['&'] = 3,  ['<'] = 3,  ['>'] = 1,  ['"'] = 2,
     ['\t'] = 2, ['\n'] = 2, ['\r'] = 3,
 };
 
 static const char *
 escape_of(unsigned char c) {
     switch (c) {
-    case '&': return "&amp;";
-    case '<': return "&lt;";
-    case '>': return "&gt;";
-    case '"': return "&quot;";
-    case '\t': return "&#x9;";
-    case '\n': return "&#xA;";
-    default: return "&#xD;";
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\t':
+        return "&#x9;";
+    case '\n':
+        return "&#xA;";
+    default:
+        return "&#xD;";
     }
 }
 
@@ -443,16 +449,16 @@ out_escaped_slow(rill_xml_c14n_writer *w, const char *s, size_t len,
 static unsigned
 special_bits(const char *s, bool in_attr) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-    __m128i m = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
-        _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    __m128i m =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
     if (in_attr) {
         m = _mm_or_si128(
-            m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                            _mm_or_si128(
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')))));
+            m,
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')))));
     } else {
         m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
     }
@@ -465,8 +471,7 @@ special_bits(const char *s, bool in_attr) {
  * do. When the buffer holds the worst case (6 bytes for each), straight
  * into it in one pass. */
 static bool
-out_escaped(rill_xml_c14n_writer *w, const char *s, size_t len,
-            bool in_attr) {
+out_escaped(rill_xml_c14n_writer *w, const char *s, size_t len, bool in_attr) {
     unsigned char mask = in_attr ? 2 : 1;
     if (w->error.code != RILL_OK) {
         return false;
@@ -518,8 +523,8 @@ looks_like_prefix_name(const char *s, size_t len) {
             word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
                    || (c >= 'A' && c <= 'Z') || c == '_';
         } else {
-            int32_t cp = rill__utf8_decode((const unsigned char *)s + i,
-                                           len - i, &n);
+            int32_t cp =
+                rill__utf8_decode((const unsigned char *)s + i, len - i, &n);
             word = cp >= 0 && rill__unicode_word((uint32_t)cp);
             n = cp >= 0 ? n : 1;
         }
@@ -558,8 +563,8 @@ space_at(const char *s, size_t len, bool back) {
         }
     }
     size_t n;
-    int32_t cp = rill__utf8_decode((const unsigned char *)s + start,
-                                   len - start, &n);
+    int32_t cp =
+        rill__utf8_decode((const unsigned char *)s + start, len - start, &n);
     if (cp < 0 || (back && start + n != len)) {
         return 0;
     }
@@ -662,8 +667,8 @@ assign_prefix(rill_xml_c14n_writer *w, c14n_name *q) {
         return RILL_OK;
     }
     char uri[160];
-    snprintf(uri, sizeof uri, "%.*s", (int)(q->uri_len < 120 ? q->uri_len : 120),
-             q->uri);
+    snprintf(uri, sizeof uri, "%.*s",
+             (int)(q->uri_len < 120 ? q->uri_len : 120), q->uri);
     return fail(w, RILL_E_SYNTAX, "Namespace \"%s\" is not declared in scope%s",
                 uri, "");
 }
@@ -763,12 +768,10 @@ resolve_qname_text(rill_xml_c14n_writer *w, const char *text, size_t len,
             rill__buf *r = &w->resolved;
             *at = r->size;
             if (rill__buf_append(r, &w->alloc, "{", 1) != RILL_OK
-                || rill__buf_append(r, &w->alloc, ns_uri(&w->ns, e),
-                                    e->uri_len)
+                || rill__buf_append(r, &w->alloc, ns_uri(&w->ns, e), e->uri_len)
                        != RILL_OK
                 || rill__buf_append(r, &w->alloc, "}", 1) != RILL_OK
-                || rill__buf_append(r, &w->alloc, colon + 1,
-                                    len - plen - 1)
+                || rill__buf_append(r, &w->alloc, colon + 1, len - plen - 1)
                        != RILL_OK
                 || rill__buf_append(r, &w->alloc, "", 1) != RILL_OK) {
                 return fail_nomem(w);
@@ -863,8 +866,9 @@ static rill_status
 collect_attrs(rill_xml_c14n_writer *w, const char *const *pairs) {
     w->attrs.size = 0;
     for (size_t i = 0; pairs != NULL && pairs[i] != NULL; i += 2) {
-        c14n_attr a = {pairs[i], strlen(pairs[i]), pairs[i + 1],
-                  strlen(pairs[i + 1]), 0, SIZE_MAX};
+        c14n_attr a = {
+            pairs[i], strlen(pairs[i]), pairs[i + 1], strlen(pairs[i + 1]),
+            0,        SIZE_MAX};
         if (set_has(&w->exclude_attrs, a.name, a.len)) {
             continue;
         }
@@ -961,8 +965,9 @@ write_attrs(rill_xml_c14n_writer *w, bool plain) {
     for (size_t i = 1; i < n; i++) {
         c14n_attr x = a[i];
         size_t j = i;
-        while (j > 0 && compare_bytes(a[j - 1].name, a[j - 1].len, x.name,
-                                      x.len) > 0) {
+        while (j > 0
+               && compare_bytes(a[j - 1].name, a[j - 1].len, x.name, x.len)
+                      > 0) {
             a[j] = a[j - 1];
             j--;
         }
@@ -1059,9 +1064,9 @@ write_start(rill_xml_c14n_writer *w, const char *tag, size_t tag_len,
         return st;
     }
     char space = space_behaviour(w);
-    bool ok = out(w, "<", 1)
-              && (plain ? out(w, tag, tag_len)
-                        : out_qname(w, &qnames_of(w)[tag_q]));
+    bool ok =
+        out(w, "<", 1)
+        && (plain ? out(w, tag, tag_len) : out_qname(w, &qnames_of(w)[tag_q]));
     if (!ok || write_decls(w) != RILL_OK || write_attrs(w, plain) != RILL_OK
         || !out(w, ">", 1)
         || (qtext != NULL
@@ -1147,14 +1152,14 @@ check(const rill_xml_c14n_writer *w) {
 }
 
 static rill_status
-ev_start_ns(rill_xml_c14n_writer *w, const char *prefix,
-                       const char *uri) {
+ev_start_ns(rill_xml_c14n_writer *w, const char *prefix, const char *uri) {
     rill_status st = check(w);
     if (st != RILL_OK || w->ignored > 0) {
         return st;
     }
     if (prefix == NULL || uri == NULL) {
-        return fail(w, RILL_E_INVALID, "%s%s", "prefix and uri must not be NULL", "");
+        return fail(w, RILL_E_INVALID, "%s%s",
+                    "prefix and uri must not be NULL", "");
     }
     st = flush_due(w);
     if (st == RILL_OK
@@ -1167,8 +1172,7 @@ ev_start_ns(rill_xml_c14n_writer *w, const char *prefix,
 
 /* Holds a QName-aware start back until its text is known. */
 static rill_status
-hold_start(rill_xml_c14n_writer *w, const char *tag,
-           const char *const *attrs) {
+hold_start(rill_xml_c14n_writer *w, const char *tag, const char *const *attrs) {
     w->pending = true;
     w->pend.size = 0;
     w->pend_attrs = 0;
@@ -1189,7 +1193,7 @@ hold_start(rill_xml_c14n_writer *w, const char *tag,
 
 static rill_status
 ev_start(rill_xml_c14n_writer *w, const char *tag, size_t len,
-                    const char *const *attrs) {
+         const char *const *attrs) {
     rill_status st = check(w);
     if (st != RILL_OK) {
         return st;
@@ -1202,8 +1206,7 @@ ev_start(rill_xml_c14n_writer *w, const char *tag, size_t len,
         return RILL_OK;
     }
     if (w->root_done) {
-        return fail(w, RILL_E_INVALID, "%s%s",
-                    "a second document element", "");
+        return fail(w, RILL_E_INVALID, "%s%s", "a second document element", "");
     }
     st = flush_due(w);
     if (st != RILL_OK) {
@@ -1338,8 +1341,7 @@ ev_comment(rill_xml_c14n_writer *w, const char *text) {
 }
 
 static rill_status
-ev_pi(rill_xml_c14n_writer *w, const char *target,
-                 const char *data) {
+ev_pi(rill_xml_c14n_writer *w, const char *target, const char *data) {
     rill_status st = check(w);
     if (st != RILL_OK || w->ignored > 0) {
         return st;
@@ -1351,8 +1353,7 @@ ev_pi(rill_xml_c14n_writer *w, const char *target,
     bool has_data = data != NULL && data[0] != '\0';
     if (st != RILL_OK || !out(w, "<?", 2) || !out_str(w, target)
         || (has_data
-            && (!out(w, " ", 1)
-                || !out_escaped(w, data, strlen(data), false)))
+            && (!out(w, " ", 1) || !out_escaped(w, data, strlen(data), false)))
         || !out(w, "?>", 2)) {
         return w->error.code;
     }
@@ -1426,9 +1427,8 @@ rill_xml_c14n_writer_free(rill_xml_c14n_writer *w) {
     ns_free(&w->declared, &a);
     ns_free(&w->ns, &a);
     ns_free(&w->map, &a);
-    rill__buf *bufs[] = {&w->data,    &w->space,    &w->tags,
-                         &w->pend,    &w->qnames,   &w->attrs,
-                         &w->resolved, &w->decls};
+    rill__buf *bufs[] = {&w->data,   &w->space, &w->tags,     &w->pend,
+                         &w->qnames, &w->attrs, &w->resolved, &w->decls};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         rill__buf_clear(bufs[i], &a);
     }
@@ -1449,11 +1449,9 @@ init_state(rill_xml_c14n_writer *w) {
         if (!ns_push_list(&w->ns, a)) {
             return RILL_E_NOMEM;
         }
-        for (size_t i = 0; i < sizeof well_known / sizeof well_known[0];
-             i++) {
+        for (size_t i = 0; i < sizeof well_known / sizeof well_known[0]; i++) {
             const char *uri = well_known[i][0], *prefix = well_known[i][1];
-            if (!ns_add(&w->ns, a, uri, strlen(uri), prefix,
-                        strlen(prefix))) {
+            if (!ns_add(&w->ns, a, uri, strlen(uri), prefix, strlen(prefix))) {
                 return RILL_E_NOMEM;
             }
         }
@@ -1502,10 +1500,9 @@ rill_xml_c14n_writer_new(rill_sink *out, const rill_xml_c14n_options *opts,
     rill_status st = init_options(w, o);
     if (st != RILL_OK) {
         rill_xml_c14n_writer_free(w);
-        return st == RILL_E_INVALID
-                   ? rill__error_set(err, st, 0, 0, 0,
-                                     "empty name in a list of names")
-                   : rill__error_code(err, st);
+        return st == RILL_E_INVALID ? rill__error_set(
+                   err, st, 0, 0, 0, "empty name in a list of names")
+                                    : rill__error_code(err, st);
     }
     *out_writer = w;
     return RILL_OK;
@@ -1567,7 +1564,7 @@ rill_xml_c14n(rill_source *src, rill_sink *out,
         rill_xml_c14n_writer_free(w);
         return st;
     }
-    const rill__xtarget target = {w,         t_start,   t_end, t_data,
+    const rill__xtarget target = {w,          t_start,   t_end, t_data,
                                   t_start_ns, t_comment, t_pi,  t_error};
     rill__xparser_set_target(p, &target);
     w->trusted = true;
@@ -1594,8 +1591,8 @@ rill_xml_c14n_node(const rill_xml_node *elem, rill_sink *out,
         return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
                                "an element and a sink are needed");
     }
-    const rill_allocator *a = rill__allocator_or_default(
-        opts != NULL ? opts->allocator : NULL);
+    const rill_allocator *a =
+        rill__allocator_or_default(opts != NULL ? opts->allocator : NULL);
     rill_xml_write_options wo = {.allocator = a};
     char *text;
     size_t size;

@@ -62,9 +62,8 @@ a_error(const void *c) {
 }
 
 rill_status
-rill_xml_parse_events(rill_source *src, const rill_xml_handlers *h,
-                      void *ctx, const rill_xml_options *opts,
-                      rill_error *err) {
+rill_xml_parse_events(rill_source *src, const rill_xml_handlers *h, void *ctx,
+                      const rill_xml_options *opts, rill_error *err) {
     if (src == NULL || h == NULL) {
         return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
                                "source and handlers must not be NULL");
@@ -75,15 +74,14 @@ rill_xml_parse_events(rill_source *src, const rill_xml_handlers *h,
         return st;
     }
     adapter a = {h, ctx, {RILL_OK, 0, 0, 0, "", 0}};
-    const rill__xtarget target = {
-        &a,
-        h->start != NULL ? a_start : NULL,
-        h->end != NULL ? a_end : NULL,
-        h->data != NULL ? a_data : NULL,
-        h->start_ns != NULL ? a_start_ns : NULL,
-        h->comment != NULL ? a_comment : NULL,
-        h->pi != NULL ? a_pi : NULL,
-        a_error};
+    const rill__xtarget target = {&a,
+                                  h->start != NULL ? a_start : NULL,
+                                  h->end != NULL ? a_end : NULL,
+                                  h->data != NULL ? a_data : NULL,
+                                  h->start_ns != NULL ? a_start_ns : NULL,
+                                  h->comment != NULL ? a_comment : NULL,
+                                  h->pi != NULL ? a_pi : NULL,
+                                  a_error};
     rill__xparser_set_target(p, &target);
     st = rill__xparser_run(p, src, NULL);
     if (st != RILL_OK) {

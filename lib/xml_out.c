@@ -262,7 +262,8 @@ rill__xout_str(rill__xout *s, const char *str, const unsigned char *tab) {
 }
 
 void
-rill__xout_strn(rill__xout *s, const char *str, size_t n, const unsigned char *tab) {
+rill__xout_strn(rill__xout *s, const char *str, size_t n,
+                const unsigned char *tab) {
     const unsigned char *p = (const unsigned char *)str;
     const unsigned char *end = p + n;
     while (p < end) {
@@ -282,7 +283,6 @@ rill__xout_strn(rill__xout *s, const char *str, size_t n, const unsigned char *t
         }
     }
 }
-
 
 void
 rill__xout_init(rill__xout *o, rill_sink *sink, int enc) {

@@ -492,7 +492,8 @@ target_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
             return;
         }
         if (atts[i] == NULL) {
-            const char *const *pairs = (const char *const *)(void *)p->pairs.data;
+            const char *const *pairs =
+                (const char *const *)(void *)p->pairs.data;
             target_status(p,
                           p->target->start(p->target->ctx, clark, len, pairs));
             return;
@@ -543,8 +544,8 @@ target_comment(void *ud, const XML_Char *text) {
 static void XMLCALL
 target_pi(void *ud, const XML_Char *target, const XML_Char *data) {
     rill_xml_parser *p = ud;
-    target_status(p, p->target->pi(p->target->ctx, target,
-                                   data != NULL ? data : ""));
+    target_status(
+        p, p->target->pi(p->target->ctx, target, data != NULL ? data : ""));
 }
 
 void
@@ -559,8 +560,7 @@ rill__xparser_set_target(rill_xml_parser *p, const rill__xtarget *t) {
     XML_SetNamespaceDeclHandler(
         xp, t->start_ns != NULL ? target_start_ns : NULL, NULL);
     XML_SetCommentHandler(xp, t->comment != NULL ? target_comment : NULL);
-    XML_SetProcessingInstructionHandler(xp,
-                                        t->pi != NULL ? target_pi : NULL);
+    XML_SetProcessingInstructionHandler(xp, t->pi != NULL ? target_pi : NULL);
 }
 
 /* Expat's handler for an encoding it does not know itself: a single-byte

@@ -102,7 +102,7 @@ init_tables(ser *s) {
     rill__xout_table(s->tab_attr_html, enc, false, "&>\"");
 }
 
-/* MARK: Namespaces *//* MARK: Namespaces */
+/* MARK: Namespaces */ /* MARK: Namespaces */
 
 static uint32_t
 hash_bytes(const char *p, size_t n) {
@@ -734,12 +734,11 @@ setup(ser *s, const rill_xml_write_options *o, const char **enc_name,
         o->default_namespace != NULL && o->default_namespace[0] != '\0'
             ? o->default_namespace
             : NULL;
-    *declare =
-        o->method == RILL_XML_METHOD_XML
-        && (o->xml_declaration == RILL_XML_DECLARATION_ALWAYS
-            || (o->xml_declaration == RILL_XML_DECLARATION_AUTO && !unicode
-                && !rill__ascii_ieq(name, "utf-8")
-                && !rill__ascii_ieq(name, "us-ascii")));
+    *declare = o->method == RILL_XML_METHOD_XML
+               && (o->xml_declaration == RILL_XML_DECLARATION_ALWAYS
+                   || (o->xml_declaration == RILL_XML_DECLARATION_AUTO
+                       && !unicode && !rill__ascii_ieq(name, "utf-8")
+                       && !rill__ascii_ieq(name, "us-ascii")));
     return RILL_OK;
 }
 

@@ -45,8 +45,7 @@ c14n(const char *xml, const rill_xml_c14n_options *o, char **out,
 
 /* Expects `xml` to canonicalize to `want` with `o`, at every chunk size. */
 static void
-expect_c14n(const char *xml, const rill_xml_c14n_options *o,
-            const char *want) {
+expect_c14n(const char *xml, const rill_xml_c14n_options *o, const char *want) {
     for (size_t i = 0; i <= test_chunk_sizes_count; i++) {
         size_t chunk = i == 0 ? 0 : test_chunk_sizes[i - 1];
         char *got;
@@ -72,19 +71,19 @@ typedef struct w3c_case {
  * what Python writes) and the two XPathElement configurations (QNames in
  * XPath text are not rewritten). */
 static const w3c_case w3c_cases[] = {
-    {"inC14N1", "c14nComment"},   {"inC14N1", "c14nDefault"},
-    {"inC14N2", "c14nDefault"},   {"inC14N2", "c14nTrim"},
-    {"inC14N3", "c14nDefault"},   {"inC14N3", "c14nPrefix"},
-    {"inC14N3", "c14nTrim"},      {"inC14N4", "c14nDefault"},
-    {"inC14N4", "c14nTrim"},      {"inC14N5", "c14nDefault"},
-    {"inC14N5", "c14nTrim"},      {"inC14N6", "c14nDefault"},
-    {"inNsContent", "c14nDefault"}, {"inNsContent", "c14nQnameElem"},
-    {"inNsDefault", "c14nDefault"}, {"inNsDefault", "c14nPrefix"},
+    {"inC14N1", "c14nComment"},      {"inC14N1", "c14nDefault"},
+    {"inC14N2", "c14nDefault"},      {"inC14N2", "c14nTrim"},
+    {"inC14N3", "c14nDefault"},      {"inC14N3", "c14nPrefix"},
+    {"inC14N3", "c14nTrim"},         {"inC14N4", "c14nDefault"},
+    {"inC14N4", "c14nTrim"},         {"inC14N5", "c14nDefault"},
+    {"inC14N5", "c14nTrim"},         {"inC14N6", "c14nDefault"},
+    {"inNsContent", "c14nDefault"},  {"inNsContent", "c14nQnameElem"},
+    {"inNsDefault", "c14nDefault"},  {"inNsDefault", "c14nPrefix"},
     {"inNsPushdown", "c14nDefault"}, {"inNsPushdown", "c14nPrefix"},
-    {"inNsRedecl", "c14nPrefix"},   {"inNsSort", "c14nDefault"},
-    {"inNsSort", "c14nPrefix"},     {"inNsSuperfluous", "c14nPrefix"},
-    {"inNsXml", "c14nDefault"},     {"inNsXml", "c14nPrefix"},
-    {"inNsXml", "c14nPrefixQname"}, {"inNsXml", "c14nQname"},
+    {"inNsRedecl", "c14nPrefix"},    {"inNsSort", "c14nDefault"},
+    {"inNsSort", "c14nPrefix"},      {"inNsSuperfluous", "c14nPrefix"},
+    {"inNsXml", "c14nDefault"},      {"inNsXml", "c14nPrefix"},
+    {"inNsXml", "c14nPrefixQname"},  {"inNsXml", "c14nQname"},
 };
 
 /* The options a configuration file of the test cases stands for, as
@@ -268,8 +267,7 @@ Test(xml_c14n, qname_looks_like_python_regex) {
 Test(xml_c14n, exclude_attrs_and_tags) {
     static const char *const xattrs[] = {"b", "{u}c", NULL};
     static const char *const xtags[] = {"{u}skip", NULL};
-    rill_xml_c14n_options o = {.exclude_attrs = xattrs,
-                               .exclude_tags = xtags};
+    rill_xml_c14n_options o = {.exclude_attrs = xattrs, .exclude_tags = xtags};
     expect_c14n("<a xmlns:p='u' b='1' p:c='2' d='3'>x<p:skip k='1'>"
                 "<in>y</in></p:skip>z<!--c--></a>",
                 &o, "<a d=\"3\">xz</a>");
@@ -280,8 +278,7 @@ Test(xml_c14n, undeclared_qname_prefix_is_an_error_with_position) {
     rill_xml_c14n_options o = {.qname_aware_tags = qtags};
     char *got;
     rill_error err;
-    cr_assert_eq(c14n("<r>\n<a>zz:x</a></r>", &o, &got, &err),
-                 RILL_E_SYNTAX);
+    cr_assert_eq(c14n("<r>\n<a>zz:x</a></r>", &o, &got, &err), RILL_E_SYNTAX);
     cr_expect_str_eq(err.message,
                      "Prefix zz of QName \"zz:x\" is not declared in scope");
     cr_expect_eq(err.line, 2);

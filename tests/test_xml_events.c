@@ -19,8 +19,8 @@ typedef struct trace {
 
 static void
 add(trace *t, const char *fmt, const char *a, const char *b) {
-    t->len += (size_t)snprintf(t->buf + t->len, sizeof t->buf - t->len, fmt,
-                               a, b);
+    t->len +=
+        (size_t)snprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, a, b);
     cr_assert_lt(t->len, sizeof t->buf - 1);
 }
 
@@ -134,8 +134,7 @@ Test(xml_events, null_handlers_skip_their_events) {
                  RILL_OK);
     cr_expect_str_eq(t.buf, "</b></a>");
     rill_xml_handlers none = {0};
-    cr_expect_eq(events("<a>&#38;x;</a>", 0, &none, &t, NULL, NULL),
-                 RILL_OK);
+    cr_expect_eq(events("<a>&#38;x;</a>", 0, &none, &t, NULL, NULL), RILL_OK);
 }
 
 Test(xml_events, a_handler_stops_the_parse_where_it_is) {
@@ -151,13 +150,11 @@ Test(xml_events, a_handler_stops_the_parse_where_it_is) {
 Test(xml_events, errors_come_after_the_events_before_them) {
     trace t = {.len = 0};
     rill_error err;
-    cr_assert_eq(events("<a><b></a>", 1, &all, &t, NULL, &err),
-                 RILL_E_SYNTAX);
+    cr_assert_eq(events("<a><b></a>", 1, &all, &t, NULL, &err), RILL_E_SYNTAX);
     cr_expect_str_eq(err.message, "mismatched tag");
     cr_expect_eq(err.column, 9);
     cr_expect_str_eq(t.buf, "<a><b>");
-    cr_assert_eq(events("<a>&x;</a>", 0, &all, &t, NULL, &err),
-                 RILL_E_SYNTAX);
+    cr_assert_eq(events("<a>&x;</a>", 0, &all, &t, NULL, &err), RILL_E_SYNTAX);
     cr_expect_str_eq(err.message, "undefined entity");
 }
 
@@ -168,15 +165,13 @@ Test(xml_events, limits_apply) {
     cr_expect_eq(events("<a><b><c/></b></a>", 0, &all, &t, &o, &err),
                  RILL_E_LIMIT);
     rill_xml_options small = {.max_input_size = 4};
-    cr_expect_eq(events("<abcdef/>", 0, &all, &t, &small, &err),
-                 RILL_E_LIMIT);
+    cr_expect_eq(events("<abcdef/>", 0, &all, &t, &small, &err), RILL_E_LIMIT);
 }
 
 Test(xml_events, invalid_arguments) {
     rill_error err;
     rill_source *src;
-    cr_assert_eq(rill_source_new_memory("<a/>", 4, NULL, &src, NULL),
-                 RILL_OK);
+    cr_assert_eq(rill_source_new_memory("<a/>", 4, NULL, &src, NULL), RILL_OK);
     cr_expect_eq(rill_xml_parse_events(NULL, &all, NULL, NULL, &err),
                  RILL_E_INVALID);
     cr_expect_eq(rill_xml_parse_events(src, NULL, NULL, NULL, &err),
@@ -188,8 +183,8 @@ static rill_status
 events_with(test_alloc *ta) {
     rill_xml_options o = {.allocator = &ta->allocator};
     trace t = {.len = 0};
-    return events("<r xmlns:p='u'><p:a k='v'>text</p:a><!--c--></r>", 0,
-                  &all, &t, &o, NULL);
+    return events("<r xmlns:p='u'><p:a k='v'>text</p:a><!--c--></r>", 0, &all,
+                  &t, &o, NULL);
 }
 
 Test(xml_events, out_of_memory_everywhere) {

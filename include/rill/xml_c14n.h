@@ -126,9 +126,10 @@ typedef struct rill_xml_c14n_writer rill_xml_c14n_writer;
  * RILL_OK, RILL_E_INVALID (NULL arguments, an empty name in a list) or
  * RILL_E_NOMEM, detailed in `err` (NULL allowed).
  */
-RILL_API rill_status rill_xml_c14n_writer_new(
-    rill_sink *out, const rill_xml_c14n_options *opts,
-    rill_xml_c14n_writer **out_writer, rill_error *err);
+RILL_API rill_status rill_xml_c14n_writer_new(rill_sink *out,
+                                              const rill_xml_c14n_options *opts,
+                                              rill_xml_c14n_writer **out_writer,
+                                              rill_error *err);
 
 /** Frees the writer (NULL allowed); the sink stays the caller's. */
 RILL_API void rill_xml_c14n_writer_free(rill_xml_c14n_writer *w);
