@@ -21,31 +21,7 @@
 
 #include <rill.h>
 
-/* Counts the bytes and writes them to fd 1. */
-static int
-forward(void *ctx, const void *data, size_t size) {
-    *(uint64_t *)ctx += size;
-    const char *p = data;
-    while (size > 0) {
-        ssize_t n = write(1, p, size);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
-static double
-now(clockid_t clock) {
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 int
 main(int argc, char **argv) {
@@ -63,14 +39,17 @@ main(int argc, char **argv) {
     }
     uint64_t bytes = 0;
     rill_sink *sink = NULL;
-    if (rill_sink_new_callback(forward, &bytes, NULL, &sink, &err) != RILL_OK) {
+    if (rill_sink_new_callback(bench_forward, &bytes, NULL, &sink, &err)
+        != RILL_OK) {
         fprintf(stderr, "xml_serialize_bench: %s\n", err.message);
         return 1;
     }
-    double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = bench_now(CLOCK_MONOTONIC),
+           c0 = bench_now(CLOCK_PROCESS_CPUTIME_ID);
     rill_status st = rill_xml_write(rill_xml_doc_root(doc), sink, NULL, &err);
     rill_status fst = rill_sink_free(sink); /* the final flush */
-    double t1 = now(CLOCK_MONOTONIC), c1 = now(CLOCK_PROCESS_CPUTIME_ID);
+    double t1 = bench_now(CLOCK_MONOTONIC),
+           c1 = bench_now(CLOCK_PROCESS_CPUTIME_ID);
     if (st == RILL_OK) {
         st = fst;
     }

@@ -502,17 +502,24 @@ put_indent(rill_xml_writer *w, size_t level) {
     }
 }
 
-/* Writes checked text; RILL_E_INVALID at a character XML cannot hold. */
+/* RILL_E_INVALID for a character XML cannot hold at byte `at` of `what`
+ * (or RILL_OK when `at` is `len`: none). */
 static rill_status
-put_checked(rill_xml_writer *w, const char *s, size_t len,
-            const unsigned char *tab, const char *what) {
-    size_t at = rill__xout_checked(&w->o, s, len, tab, w->replace_invalid);
+fail_char(rill_xml_writer *w, const char *what, size_t at, size_t len) {
     if (at < len) {
         return fail(w, RILL_E_INVALID,
                     "%s holds a character XML cannot hold at byte %zu", what,
                     at);
     }
     return RILL_OK;
+}
+
+/* Writes checked text; RILL_E_INVALID at a character XML cannot hold. */
+static rill_status
+put_checked(rill_xml_writer *w, const char *s, size_t len,
+            const unsigned char *tab, const char *what) {
+    size_t at = rill__xout_checked(&w->o, s, len, tab, w->replace_invalid);
+    return fail_char(w, what, at, len);
 }
 
 /* The offset of the first character XML cannot hold in the `len` bytes
@@ -541,13 +548,8 @@ first_invalid(const char *s, size_t len) {
  * replace_invalid will replace them; fails with `what` in the message. */
 static rill_status
 check_chars(rill_xml_writer *w, const char *s, size_t len, const char *what) {
-    size_t at = w->replace_invalid ? len : first_invalid(s, len);
-    if (at < len) {
-        return fail(w, RILL_E_INVALID,
-                    "%s holds a character XML cannot hold at byte %zu", what,
-                    at);
-    }
-    return RILL_OK;
+    return fail_char(w, what, w->replace_invalid ? len : first_invalid(s, len),
+                     len);
 }
 
 /* MARK: Start tags */
