@@ -149,8 +149,11 @@ make_name(const char *s, size_t len, bool *changed) {
     size_t o = 0;
     *changed = false;
     for (size_t i = 0; i < len;) {
-        uint32_t c;
+        uint32_t c = 0;
         size_t n = utf8_decode((const unsigned char *)s + i, len - i, &c);
+        if (n == 0) { /* not UTF-8: checked before, but never loop */
+            n = 1;
+        }
         if (!name_ok(c, s + i, n, false)) {
             *changed = true; /* `_` for the whole character */
             out[o++] = '_';
