@@ -109,6 +109,13 @@ rill__xml_name_ok(const rill_allocator *a, const char *name, size_t len,
 void
 rill__xparser_fail(rill_xml_parser *p, rill_status code, int detail,
                    const char *message) {
+    if (expat_alloc_failed && code != RILL_E_NOMEM) {
+        /* Expat failed an allocation before, carried on and handed out
+         * what it lost (a namespace binding, say): that came first. */
+        code = RILL_E_NOMEM;
+        detail = XML_ERROR_NO_MEMORY;
+        message = "out of memory";
+    }
     if (p->error.code == RILL_OK) {
         rill__error_set(&p->error, code, XML_GetCurrentLineNumber(p->xp),
                         XML_GetCurrentColumnNumber(p->xp) + 1,
@@ -466,6 +473,9 @@ clark_of(rill_xml_parser *p, const XML_Char *raw, size_t *len) {
 static void XMLCALL
 target_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
     rill_xml_parser *p = ud;
+    if (p->error.code != RILL_OK) {
+        return; /* expat finishes the token a handler failed in */
+    }
     if (p->guard.depth >= p->max_depth) {
         depth_exceeded(p);
         return;
@@ -522,7 +532,7 @@ target_end(void *ud, const XML_Char *tag) {
 static void XMLCALL
 target_data(void *ud, const XML_Char *s, int len) {
     rill_xml_parser *p = ud;
-    if (p->target->data != NULL) {
+    if (p->target->data != NULL && p->error.code == RILL_OK) {
         target_status(p, p->target->data(p->target->ctx, s, (size_t)len));
     }
 }
@@ -701,7 +711,7 @@ rill__xparser_set_pull(rill_xml_parser *p, rill_xml_pull *q, bool comments,
 rill_status
 rill__xparser_expat_failed(rill_xml_parser *p) {
     if (p->error.code != RILL_OK) {
-        return p->error.code; /* a handler's own failure */
+        return p->error.code; /* a handler's own failure, come first */
     }
     enum XML_Error e = XML_GetErrorCode(p->xp);
     rill_status code = RILL_E_SYNTAX;
