@@ -25,6 +25,19 @@ fuzz_fail(const char *fmt, ...) {
     abort();
 }
 
+/* Whether the `size` bytes at `data` contain the string `s`. */
+static inline bool
+fuzz_contains(const void *data, size_t size, const char *s) {
+    size_t n = strlen(s);
+    const char *p = data;
+    for (size_t i = 0; n <= size && i <= size - n; i++) {
+        if (memcmp(p + i, s, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Prints `size` bytes as a C string literal, so a report can quote them. */
 static inline void
 fuzz_print_bytes(const char *label, const void *data, size_t size) {

@@ -197,8 +197,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_fail("pull and push differ: %d vs %d, %zu vs %zu trace bytes",
                   (int)sa, (int)sb, a.len, b.len);
     }
+    /* Inside an internal entity's replacement text expat reports the
+     * position it last updated in the document; after a suspension (the
+     * pull parser stops at each event) that can be an earlier reference
+     * than a whole parse gives: with entity declarations, the positions of
+     * an error are not compared (its message and status are). */
+    bool entities = fuzz_contains(doc, len, "<!ENTITY");
     if (sa != RILL_DONE && !syntax
-        && (ea.line != eb->line || ea.column != eb->column
+        && ((!entities && (ea.line != eb->line || ea.column != eb->column))
             || strcmp(ea.message, eb->message) != 0)) {
         fuzz_fail("errors differ: %s at %llu:%llu vs %s at %llu:%llu",
                   ea.message, (unsigned long long)ea.line,
