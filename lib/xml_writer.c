@@ -698,6 +698,21 @@ resolve_attrs(rill_xml_writer *w) {
     return RILL_OK;
 }
 
+/* Writes `="value"` of attribute `a`, escaped, quoted. */
+static void
+put_value(rill_xml_writer *w, const pending_attr *a) {
+    char q = w->quote;
+    const char *v = w->attr_strs.data + a->value;
+    put(w, "=", 1);
+    put(w, &q, 1);
+    if (w->replace_invalid) {
+        put_checked(w, v, a->value_len, w->tab_attr, "a value");
+    } else { /* checked by rill_xml_writer_attribute */
+        rill__xout_strn(&w->o, v, a->value_len, w->tab_attr_w);
+    }
+    put(w, &q, 1);
+}
+
 /* Writes the declarations made on the element, then its attributes. */
 static void
 put_decls_and_attrs(rill_xml_writer *w) {
@@ -719,15 +734,7 @@ put_decls_and_attrs(rill_xml_writer *w) {
         const pending_attr *a = &w->attrs[i];
         put(w, " ", 1);
         put_qname(w, a->prefix, a->local, a->local_len);
-        put(w, "=", 1);
-        put(w, &q, 1);
-        const char *v = w->attr_strs.data + a->value;
-        if (w->replace_invalid) {
-            put_checked(w, v, a->value_len, w->tab_attr, "a value");
-        } else { /* checked by rill_xml_writer_attribute */
-            rill__xout_strn(&w->o, v, a->value_len, w->tab_attr_w);
-        }
-        put(w, &q, 1);
+        put_value(w, a);
     }
 }
 
@@ -760,20 +767,11 @@ close_plain_tag(rill_xml_writer *w, frame *f) {
     const char *name = w->names.data + f->name;
     put(w, "<", 1);
     put_name(w, name, f->parts.local_len);
-    char q = w->quote;
     for (size_t i = 0; i < w->n_attrs; i++) {
         const pending_attr *a = &w->attrs[i];
         put(w, " ", 1);
         put_name(w, w->attr_strs.data + a->name, a->name_len);
-        put(w, "=", 1);
-        put(w, &q, 1);
-        const char *v = w->attr_strs.data + a->value;
-        if (w->replace_invalid) {
-            put_checked(w, v, a->value_len, w->tab_attr, "a value");
-        } else { /* checked by rill_xml_writer_attribute */
-            rill__xout_strn(&w->o, v, a->value_len, w->tab_attr_w);
-        }
-        put(w, &q, 1);
+        put_value(w, a);
     }
     return true;
 }
