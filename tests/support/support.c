@@ -145,11 +145,12 @@ test_read_file(const char *path, size_t *size) {
 }
 
 void
-test_oom_loop(rill_status (*fn)(test_alloc *ta)) {
+test_oom_loop_ctx(rill_status (*fn)(test_alloc *ta, const void *ctx),
+                  const void *ctx) {
     for (size_t k = 1; k < 100000; k++) {
         test_alloc ta;
         test_alloc_init(&ta, k);
-        rill_status st = fn(&ta);
+        rill_status st = fn(&ta, ctx);
         cr_assert_eq(ta.live_blocks, 0, "leak at allocation %zu", k);
         if (st == RILL_OK) {
             cr_expect_gt(k, 2);
@@ -159,4 +160,20 @@ test_oom_loop(rill_status (*fn)(test_alloc *ta)) {
                      rill_status_name(st));
     }
     cr_assert_fail("never succeeded");
+}
+
+/* test_oom_loop's function, carried through test_oom_loop_ctx. */
+typedef struct plain_fn {
+    rill_status (*fn)(test_alloc *ta);
+} plain_fn;
+
+static rill_status
+call_plain(test_alloc *ta, const void *ctx) {
+    return ((const plain_fn *)ctx)->fn(ta);
+}
+
+void
+test_oom_loop(rill_status (*fn)(test_alloc *ta)) {
+    plain_fn p = {fn};
+    test_oom_loop_ctx(call_plain, &p);
 }

@@ -26,6 +26,10 @@ void test_alloc_init(test_alloc *ta, size_t fail_at);
  * allocated (criterion assertions). */
 void test_oom_loop(rill_status (*fn)(test_alloc *ta));
 
+/* test_oom_loop for a function that takes `ctx` too. */
+void test_oom_loop_ctx(rill_status (*fn)(test_alloc *ta, const void *ctx),
+                       const void *ctx);
+
 /* A read callback context lending `data` in chunks of `chunk` bytes. */
 typedef struct test_chunks {
     const char *data;
