@@ -930,13 +930,10 @@ rill_xml_parse(rill_source *src, const rill_xml_options *opts,
     return st;
 }
 
-rill_status
-rill_xml_parse_memory(const void *data, size_t size,
-                      const rill_xml_options *opts, rill_xml_doc **doc,
-                      rill_error *err) {
-    rill_source *src;
-    rill_io_options io = {.allocator = opts != NULL ? opts->allocator : NULL};
-    rill_status st = rill_source_new_memory(data, size, &io, &src, err);
+/* Parses `src`, made with status `st`, and frees it. */
+static rill_status
+parse_and_free(rill_status st, rill_source *src, const rill_xml_options *opts,
+               rill_xml_doc **doc, rill_error *err) {
     if (st != RILL_OK) {
         if (doc != NULL) {
             *doc = NULL;
@@ -949,18 +946,20 @@ rill_xml_parse_memory(const void *data, size_t size,
 }
 
 rill_status
+rill_xml_parse_memory(const void *data, size_t size,
+                      const rill_xml_options *opts, rill_xml_doc **doc,
+                      rill_error *err) {
+    rill_source *src = NULL;
+    rill_io_options io = {.allocator = opts != NULL ? opts->allocator : NULL};
+    rill_status st = rill_source_new_memory(data, size, &io, &src, err);
+    return parse_and_free(st, src, opts, doc, err);
+}
+
+rill_status
 rill_xml_parse_path(const char *path, const rill_xml_options *opts,
                     rill_xml_doc **doc, rill_error *err) {
-    rill_source *src;
+    rill_source *src = NULL;
     rill_io_options io = {.allocator = opts != NULL ? opts->allocator : NULL};
     rill_status st = rill_source_new_path(path, &io, &src, err);
-    if (st != RILL_OK) {
-        if (doc != NULL) {
-            *doc = NULL;
-        }
-        return st;
-    }
-    st = rill_xml_parse(src, opts, doc, err);
-    rill_source_free(src);
-    return st;
+    return parse_and_free(st, src, opts, doc, err);
 }
