@@ -4,7 +4,8 @@
  * usage: xml_writer_bench FILE
  * Parses FILE into a tree with rill_xml_parse_path and lists its events
  * (untimed): start_element with the tag, attribute for each attribute,
- * text for each text and tail (lengths known), end_element. Then times
+ * text for each text and tail (lengths known), end_element, as 4-byte
+ * words with their strings in one block in order. Then times
  * replaying them through the writer, default options, to a callback sink
  * (64 KiB buffer) that counts the bytes and write(2)s them to standard
  * output, up to the final flush: run it with output to /dev/null. Prints
@@ -24,23 +25,17 @@
 
 #include "bench_util.h"
 
-/* One writer call to replay. */
+/* One writer call to replay, in a 32-bit word: the kind in the low two
+ * bits, a length above them (an attribute's word holds its name's length
+ * and is followed by a word holding its value's). The strings are read in
+ * order from one block, as a parser hands them out: the replay costs
+ * little beside the writer. */
 typedef enum ev_kind { EV_START, EV_ATTR, EV_TEXT, EV_END } ev_kind;
 
-typedef struct event {
-    ev_kind kind;
-    size_t s_at, v_at; /* where s and v are in the strings, until finish */
-    const char *s;     /* tag, attribute name or text */
-    const char *v;     /* attribute value */
-    size_t len;        /* of the text */
-} event;
-
-/* The events, their strings copied one after the other in event order,
- * as a parser hands them out (not scattered over a tree). */
 typedef struct events {
-    event *items;
+    uint32_t *items;
     size_t count, cap;
-    char *strs;
+    char *strs; /* each string and its NUL, in event order */
     size_t used, strs_cap;
 } events;
 
@@ -61,14 +56,24 @@ grow(void *p, size_t *cap, size_t need, size_t size) {
     return p;
 }
 
-/* Copies `s` into the strings; returns its offset. */
+/* Copies `s` into the strings; returns its length. */
 static size_t
 keep(events *e, const char *s) {
-    size_t n = strlen(s) + 1;
-    e->strs = grow(e->strs, &e->strs_cap, e->used + n, 1);
-    memcpy(e->strs + e->used, s, n);
-    e->used += n;
-    return e->used - n;
+    size_t n = strlen(s);
+    if (n >= 1u << 30) {
+        fprintf(stderr, "xml_writer_bench: a string of 1 GiB or more\n");
+        exit(1);
+    }
+    e->strs = grow(e->strs, &e->strs_cap, e->used + n + 1, 1);
+    memcpy(e->strs + e->used, s, n + 1);
+    e->used += n + 1;
+    return n;
+}
+
+static void
+add_word(events *e, uint32_t word) {
+    e->items = grow(e->items, &e->cap, e->count + 1, sizeof *e->items);
+    e->items[e->count++] = word;
 }
 
 static void
@@ -76,19 +81,10 @@ add(events *e, ev_kind kind, const char *s, const char *v) {
     if (kind == EV_TEXT && s == NULL) {
         return;
     }
-    e->items = grow(e->items, &e->cap, e->count + 1, sizeof *e->items);
-    size_t so = s != NULL ? keep(e, s) : 0, vo = v != NULL ? keep(e, v) : 0;
-    e->items[e->count++] =
-        (event){kind, so, vo, NULL, NULL, kind == EV_TEXT ? strlen(s) : 0};
-}
-
-/* Turns the events' offsets into pointers. */
-static void
-finish(events *e) {
-    for (size_t i = 0; i < e->count; i++) {
-        event *v = &e->items[i];
-        v->s = e->strs + v->s_at;
-        v->v = e->strs + v->v_at;
+    size_t len = s != NULL ? keep(e, s) : 0;
+    add_word(e, (uint32_t)(len << 2 | kind));
+    if (kind == EV_ATTR) {
+        add_word(e, (uint32_t)keep(e, v));
     }
 }
 
@@ -136,17 +132,24 @@ collect(events *e, const rill_xml_node *root) {
 static rill_status
 replay(rill_xml_writer *w, const events *e) {
     rill_status st = RILL_OK;
+    const char *s = e->strs;
     for (size_t i = 0; i < e->count && st == RILL_OK; i++) {
-        const event *v = &e->items[i];
-        switch (v->kind) {
+        uint32_t word = e->items[i];
+        size_t len = word >> 2;
+        switch ((ev_kind)(word & 3)) {
         case EV_START:
-            st = rill_xml_writer_start_element(w, v->s);
+            st = rill_xml_writer_start_element(w, s);
+            s += len + 1;
             break;
-        case EV_ATTR:
-            st = rill_xml_writer_attribute(w, v->s, v->v);
+        case EV_ATTR: {
+            size_t vlen = e->items[++i];
+            st = rill_xml_writer_attribute(w, s, s + len + 1);
+            s += len + vlen + 2;
             break;
+        }
         case EV_TEXT:
-            st = rill_xml_writer_text(w, v->s, v->len);
+            st = rill_xml_writer_text(w, s, len);
+            s += len + 1;
             break;
         default:
             st = rill_xml_writer_end_element(w, NULL);
@@ -181,7 +184,6 @@ main(int argc, char **argv) {
     }
     events e = {NULL, 0, 0, NULL, 0, 0};
     collect(&e, rill_xml_doc_root(doc));
-    finish(&e);
     double t0 = bench_now(CLOCK_MONOTONIC),
            c0 = bench_now(CLOCK_PROCESS_CPUTIME_ID);
     rill_status st = replay(w, &e);
