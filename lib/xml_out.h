@@ -51,14 +51,30 @@ void rill__xout_flush(rill__xout *o);
 
 void rill__xout_put_slow(rill__xout *o, const char *p, size_t n);
 
+/* Copies `n` bytes (at most 64) in a few overlapping moves. */
+static inline void
+rill__copy_short(char *d, const char *s, size_t n) {
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(d + i, s + i, 8);
+        }
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n > 0) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
 static inline void
 rill__xout_put(rill__xout *o, const char *p, size_t n) {
     if (RILL_LIKELY(n <= RILL__XOUT_CAP - o->len)) {
         char *d = o->buf + o->len;
-        if (n <= 8) { /* markup: a call to memcpy costs more */
-            for (size_t i = 0; i < n; i++) {
-                d[i] = p[i];
-            }
+        if (n <= 64) { /* markup and names: a call to memcpy costs more */
+            rill__copy_short(d, p, n);
         } else {
             memcpy(d, p, n);
         }
@@ -96,6 +112,38 @@ void rill__xout_strn(rill__xout *o, const char *str, size_t n,
  * Returns `n` when all was written. */
 size_t rill__xout_checked(rill__xout *o, const char *str, size_t n,
                           const unsigned char *tab, bool replace);
+
+/* Whether the `n` bytes at `s` are all plain in `tab` (4 looked up at a
+ * time; the early exit also keeps compilers from vectorizing lookups). */
+static inline bool
+rill__all_plain(const unsigned char *s, size_t n, const unsigned char *tab) {
+    const unsigned char *e = s + n;
+    for (; e - s >= 4; s += 4) {
+        if ((tab[s[0]] | tab[s[1]] | tab[s[2]] | tab[s[3]]) != 0) {
+            return false;
+        }
+    }
+    for (; s < e; s++) {
+        if (tab[*s] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* rill__xout_checked, with a fast way for short runs of plain bytes (most
+ * text and values): looked at, then copied in a few moves. */
+static inline size_t
+rill__xout_escape(rill__xout *o, const char *str, size_t n,
+                  const unsigned char *tab, bool replace) {
+    const unsigned char *p = (const unsigned char *)str;
+    if (n <= 64 && n <= RILL__XOUT_CAP - o->len && rill__all_plain(p, n, tab)) {
+        rill__copy_short(o->buf + o->len, str, n);
+        o->len += n;
+        return n;
+    }
+    return rill__xout_checked(o, str, n, tab, replace);
+}
 
 /* Whether code point `cp` is an XML 1.0 Char. */
 static inline bool

@@ -126,6 +126,16 @@ struct rill_xml_writer {
     rill__xout o;                  /* last: large */
 };
 
+/* memcpy, without a call for short strings (most names and values). */
+static inline void
+copy_bytes(char *d, const char *s, size_t n) {
+    if (n <= 64) {
+        rill__copy_short(d, s, n);
+    } else {
+        memcpy(d, s, n);
+    }
+}
+
 static bool
 bytes_eq(const char *a, size_t alen, const char *b, size_t blen) {
     return alen == blen && memcmp(a, b, alen) == 0;
@@ -181,9 +191,11 @@ check(rill_xml_writer *w) {
 
 /* MARK: Names */
 
-/* ASCII characters in names: 1 may start an NCName, 2 continue one, 4 is
- * the colon. */
-static const unsigned char ascii_name[128] = {
+/* Byte classes in names: NAME_START may start an NCName, NAME_CHAR
+ * continue one (a start is a continuation too), NAME_COLON is the colon;
+ * non-ASCII bytes are none of these (expat's tables decide for them). */
+enum { NAME_START = 1, NAME_CHAR = 2, NAME_COLON = 4 };
+static const unsigned char ascii_name[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 2, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 0, 0, 0, 0, 0, 0, 3,
@@ -208,7 +220,7 @@ is_ncname(rill_xml_writer *w, const char *s, size_t len) {
             }
             return ok;
         }
-        if ((ascii_name[p[i]] & (i == 0 ? 1 : 2)) == 0) {
+        if ((ascii_name[p[i]] & (i == 0 ? NAME_START : NAME_CHAR)) == 0) {
             return false;
         }
     }
@@ -241,44 +253,43 @@ static rill_status check_chars(rill_xml_writer *w, const char *s, size_t len,
                                const char *what);
 static size_t first_invalid(const char *s, size_t len);
 
-/* Splits and checks `name`; RILL_E_INVALID with a message if it is no
- * name a namespace-aware parser reads back. */
 /* parse_name for a name of ASCII characters without '{': one pass.
  * Returns false when the name is something else, to be looked at whole. */
 static bool
 parse_ascii_name(const char *name, parsed_name *n) {
     const unsigned char *p = (const unsigned char *)name;
-    size_t colon = SIZE_MAX, i = 0;
-    for (unsigned char c; (c = p[i]) != '\0'; i++) {
-        unsigned char cls = c < 0x80 ? ascii_name[c] : 0;
-        if ((cls & 2) == 0) {
-            if (cls != 4 || colon != SIZE_MAX) {
-                return false;
-            }
-            colon = i;
+    size_t i = 0, local = 0;
+    while (ascii_name[p[i]] & NAME_CHAR) {
+        i++;
+    }
+    if (p[i] == ':') {
+        local = ++i;
+        while (ascii_name[p[i]] & NAME_CHAR) {
+            i++;
         }
     }
-    size_t local = colon == SIZE_MAX ? 0 : colon + 1;
-    if (i == 0 || local >= i || (ascii_name[p[0]] & 1) == 0
-        || (ascii_name[p[local]] & 1) == 0) {
+    if (p[i] != '\0' || (ascii_name[p[0]] & NAME_START) == 0
+        || (ascii_name[p[local]] & NAME_START) == 0) {
         return false;
     }
     n->clark = false;
     n->uri = NULL;
     n->uri_len = 0;
-    n->prefix = colon == SIZE_MAX ? NULL : name;
-    n->prefix_len = colon == SIZE_MAX ? 0 : colon;
+    n->prefix = local == 0 ? NULL : name;
+    n->prefix_len = local == 0 ? 0 : local - 1;
     n->local = name + local;
     n->local_len = i - local;
     return true;
 }
 
+/* parse_name for every other name: Clark names, non-ASCII characters,
+ * and what is no name at all. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static rill_status
-parse_name(rill_xml_writer *w, const char *name, const char *what,
-           parsed_name *n) {
-    if (name[0] != '{' && parse_ascii_name(name, n)) {
-        return RILL_OK;
-    }
+parse_name_slow(rill_xml_writer *w, const char *name, const char *what,
+                parsed_name *n) {
     memset(n, 0, sizeof *n);
     size_t len = strlen(name);
     const char *local = name;
@@ -325,6 +336,16 @@ parse_name(rill_xml_writer *w, const char *name, const char *what,
                     w->enc_name);
     }
     return RILL_OK;
+}
+
+/* Splits and checks `name`; RILL_E_INVALID with a message if it is no
+ * name a namespace-aware parser reads back. */
+static inline rill_status
+parse_name(rill_xml_writer *w, const char *name, const char *what,
+           parsed_name *n) {
+    return RILL_LIKELY(parse_ascii_name(name, n))
+               ? RILL_OK
+               : parse_name_slow(w, name, what, n);
 }
 
 /* MARK: Namespace bindings */
@@ -518,7 +539,7 @@ fail_char(rill_xml_writer *w, const char *what, size_t at, size_t len) {
 static rill_status
 put_checked(rill_xml_writer *w, const char *s, size_t len,
             const unsigned char *tab, const char *what) {
-    size_t at = rill__xout_checked(&w->o, s, len, tab, w->replace_invalid);
+    size_t at = rill__xout_escape(&w->o, s, len, tab, w->replace_invalid);
     return fail_char(w, what, at, len);
 }
 
@@ -705,11 +726,9 @@ put_value(rill_xml_writer *w, const pending_attr *a) {
     const char *v = w->attr_strs.data + a->value;
     put(w, "=", 1);
     put(w, &q, 1);
-    if (w->replace_invalid) {
-        put_checked(w, v, a->value_len, w->tab_attr, "a value");
-    } else { /* checked by rill_xml_writer_attribute */
-        rill__xout_strn(&w->o, v, a->value_len, w->tab_attr_w);
-    }
+    /* checked by rill_xml_writer_attribute unless replaced now */
+    put_checked(w, v, a->value_len,
+                w->replace_invalid ? w->tab_attr : w->tab_attr_w, "a value");
     put(w, &q, 1);
 }
 
@@ -863,9 +882,13 @@ push_frame(rill_xml_writer *w, const char *name, const parsed_name *n) {
                false,         false,
                false};
     size_t len = (size_t)(n->local - name) + n->local_len;
-    if (rill__buf_append(&w->names, &w->alloc, name, len + 1) != RILL_OK) {
+    rill__buf *b = &w->names;
+    if (b->cap - b->size < len + 1
+        && rill__buf_reserve(b, &w->alloc, len + 1) != RILL_OK) {
         return fail_nomem(w);
     }
+    copy_bytes(b->data + b->size, name, len + 1);
+    b->size += len + 1;
     w->frames[w->depth++] = f;
     return RILL_OK;
 }
@@ -906,6 +929,20 @@ rill_xml_writer_start_element(rill_xml_writer *w, const char *name) {
     return result(w);
 }
 
+/* The length of `value`, and whether it is plain: only ASCII characters
+ * XML allows, which need no closer look. */
+static size_t
+value_len(const rill_xml_writer *w, const char *value, bool *plain) {
+    const unsigned char *p = (const unsigned char *)value;
+    unsigned acc = 0;
+    size_t i = 0;
+    for (unsigned char c; (c = p[i]) != '\0'; i++) {
+        acc |= w->tab_raw[c];
+    }
+    *plain = acc == RILL__B_PLAIN;
+    return i;
+}
+
 rill_status
 rill_xml_writer_attribute(rill_xml_writer *w, const char *name,
                           const char *value) {
@@ -939,9 +976,11 @@ rill_xml_writer_attribute(rill_xml_writer *w, const char *name,
                     "use rill_xml_writer_namespace",
                     name);
     }
-    size_t vlen = strlen(value);
-    st = check_chars(w, value, vlen, "an attribute value");
-    if (st != RILL_OK) {
+    bool plain;
+    size_t vlen = value_len(w, value, &plain);
+    if (!plain
+        && (st = check_chars(w, value, vlen, "an attribute value"))
+               != RILL_OK) {
         return st;
     }
     if (w->n_attrs == w->attrs_cap) {
@@ -954,7 +993,7 @@ rill_xml_writer_attribute(rill_xml_writer *w, const char *name,
         w->attrs = a;
         w->attrs_cap = cap;
     }
-    size_t nlen = strlen(name);
+    size_t nlen = (size_t)(n.local - name) + n.local_len;
     pending_attr a = {w->attr_strs.size,
                       nlen,
                       w->attr_strs.size + nlen + 1,
@@ -965,11 +1004,14 @@ rill_xml_writer_attribute(rill_xml_writer *w, const char *name,
                       NULL,
                       0,
                       0};
-    if (rill__buf_append(&w->attr_strs, &w->alloc, name, nlen + 1) != RILL_OK
-        || rill__buf_append(&w->attr_strs, &w->alloc, value, vlen + 1)
-               != RILL_OK) {
+    rill__buf *b = &w->attr_strs;
+    if (b->cap - b->size < nlen + vlen + 2
+        && rill__buf_reserve(b, &w->alloc, nlen + vlen + 2) != RILL_OK) {
         return fail_nomem(w);
     }
+    copy_bytes(b->data + b->size, name, nlen + 1);
+    copy_bytes(b->data + b->size + nlen + 1, value, vlen + 1);
+    b->size += nlen + vlen + 2;
     w->attrs[w->n_attrs++] = a;
     w->attrs_plain = w->attrs_plain && !n.clark && n.prefix == NULL;
     return RILL_OK;
