@@ -323,16 +323,12 @@ entity_at(char *d, unsigned char c) {
     return d;
 }
 
-/* The worst growth of a byte through rill__xout_checked: a byte replaced
- * by "&#65533;". */
-#define CHECKED_GROWTH 8u
-
 size_t
 rill__xout_checked(rill__xout *o, const char *str, size_t n,
                    const unsigned char *tab, bool replace) {
     const unsigned char *p = (const unsigned char *)str;
     size_t i = 0;
-    if (n <= (RILL__XOUT_CAP - o->len) / CHECKED_GROWTH) {
+    if (n <= (RILL__XOUT_CAP - o->len) / RILL__XOUT_GROWTH) {
         /* Room for the worst: one pass straight into the buffer. */
         char *d = o->buf + o->len;
 #if defined(__SSE2__)

@@ -13,6 +13,10 @@
 /* Bytes kept before they go to the sink: it sees large pieces. */
 #define RILL__XOUT_CAP 32768
 
+/* The worst growth of a byte through the escaping functions: a byte
+ * replaced by "&#65533;". */
+#define RILL__XOUT_GROWTH 8u
+
 /* The output encodings. */
 enum { RILL__ENC_UTF8, RILL__ENC_ASCII, RILL__ENC_LATIN1 };
 

@@ -775,6 +775,45 @@ duplicate_plain(const rill_xml_writer *w) {
     return NULL;
 }
 
+/* Writes the plain start tag `<name attrs` of close_plain_tag in UTF-8
+ * straight into the output buffer, when the buffer has room for the worst
+ * (every byte of the values escaped); false, with nothing written, when
+ * not, or when a value needs its characters replaced or looked at. */
+static bool
+put_plain_tag(rill_xml_writer *w, const char *name, size_t len) {
+    rill__xout *o = &w->o;
+    size_t worst = 1 + len + RILL__XOUT_GROWTH * w->attr_strs.size;
+    if (w->replace_invalid || worst > RILL__XOUT_CAP - o->len) {
+        return false;
+    }
+    const char *strs = w->attr_strs.data;
+    char *d = o->buf + o->len;
+    *d++ = '<';
+    copy_bytes(d, name, len);
+    d += len;
+    for (size_t i = 0; i < w->n_attrs; i++) {
+        const pending_attr *a = &w->attrs[i];
+        *d++ = ' ';
+        copy_bytes(d, strs + a->name, a->name_len);
+        d += a->name_len;
+        *d++ = '=';
+        *d++ = w->quote;
+        const char *v = strs + a->value;
+        if (rill__all_plain((const unsigned char *)v, a->value_len,
+                            w->tab_attr_w)) {
+            copy_bytes(d, v, a->value_len);
+            d += a->value_len;
+        } else { /* checked by rill_xml_writer_attribute: no failure */
+            o->len = (size_t)(d - o->buf);
+            rill__xout_checked(o, v, a->value_len, w->tab_attr_w, false);
+            d = o->buf + o->len;
+        }
+        *d++ = w->quote;
+    }
+    o->len = (size_t)(d - o->buf);
+    return true;
+}
+
 /* close_tag when no namespace is in scope and every name is plain: each
  * written as it was given. False, with nothing written, for many
  * attributes or a duplicate: the general path sees to them. */
@@ -784,6 +823,10 @@ close_plain_tag(rill_xml_writer *w, frame *f) {
         return false;
     }
     const char *name = w->names.data + f->name;
+    if (w->o.enc == RILL__ENC_UTF8
+        && put_plain_tag(w, name, f->parts.local_len)) {
+        return true;
+    }
     put(w, "<", 1);
     put_name(w, name, f->parts.local_len);
     for (size_t i = 0; i < w->n_attrs; i++) {
@@ -1063,6 +1106,26 @@ rill_xml_writer_namespace(rill_xml_writer *w, const char *prefix,
     return st != RILL_OK ? st : bind(w, prefix, plen, uri, ulen, false);
 }
 
+/* Writes the end tag `</prefix:local>`: an unprefixed one in UTF-8
+ * straight into the buffer when it has room. */
+static void
+put_end_tag(rill_xml_writer *w, size_t prefix, const char *local, size_t len) {
+    rill__xout *o = &w->o;
+    if (prefix == NO_PREFIX && o->enc == RILL__ENC_UTF8
+        && len + 3 <= RILL__XOUT_CAP - o->len) {
+        char *d = o->buf + o->len;
+        d[0] = '<';
+        d[1] = '/';
+        copy_bytes(d + 2, local, len);
+        d[len + 2] = '>';
+        o->len += len + 3;
+        return;
+    }
+    put(w, "</", 2);
+    put_qname(w, prefix, local, len);
+    put(w, ">", 1);
+}
+
 rill_status
 rill_xml_writer_end_element(rill_xml_writer *w, const char *name) {
     rill_status st = check(w);
@@ -1089,9 +1152,7 @@ rill_xml_writer_end_element(rill_xml_writer *w, const char *name) {
         } else if (f->has_child && !f->has_text) {
             put_indent(w, w->depth - 1);
         }
-        put(w, "</", 2);
-        put_qname(w, f->prefix, local, f->parts.local_len);
-        put(w, ">", 1);
+        put_end_tag(w, f->prefix, local, f->parts.local_len);
     }
     pop_bindings(w, f->bindings);
     w->names.size = f->name;
@@ -1112,8 +1173,10 @@ all_space(const char *s, size_t len) {
     return true;
 }
 
-rill_status
-rill_xml_writer_text(rill_xml_writer *w, const char *text, size_t len) {
+/* rill_xml_writer_text but for its usual case (text inside an element):
+ * outside elements, after errors, and what is no text. */
+static rill_status
+text_slow(rill_xml_writer *w, const char *text, size_t len) {
     rill_status st = check(w);
     if (st != RILL_OK || len == 0) {
         return st;
@@ -1136,6 +1199,28 @@ rill_xml_writer_text(rill_xml_writer *w, const char *text, size_t len) {
         st = put_checked(w, text, len, w->tab_text, "text");
     }
     return st != RILL_OK ? st : result(w);
+}
+
+rill_status
+rill_xml_writer_text(rill_xml_writer *w, const char *text, size_t len) {
+    if (RILL_UNLIKELY(w == NULL || (w->state != W_CONTENT && w->state != W_TAG)
+                      || w->error.code != RILL_OK || text == NULL
+                      || len == 0)) {
+        return text_slow(w, text, len);
+    }
+    rill_status st;
+    if (w->state == W_TAG && (st = close_tag(w)) != RILL_OK) {
+        return st;
+    }
+    frame *f = &w->frames[w->depth - 1];
+    if (f->tag_open) {
+        put(w, ">", 1);
+        f->tag_open = false;
+    }
+    f->has_text = true;
+    size_t at =
+        rill__xout_escape(&w->o, text, len, w->tab_text, w->replace_invalid);
+    return RILL_UNLIKELY(at < len) ? fail_char(w, "text", at, len) : result(w);
 }
 
 /* Checks a comment's, PI's or CDATA section's characters: allowed in XML
