@@ -74,7 +74,8 @@ struct rill_xml_parser {
 
 /* Whether expat reads the `len` bytes at `name` as an XML name (its name
  * tables, XML 1.0's fourth edition, narrower than the fifth's): parses
- * `<name/>` with allocator `a`, `*nomem` telling when memory ran out. */
+ * `<name/>` with allocator `a` and checks that expat read that one name
+ * and nothing else; `*nomem` tells when memory ran out. */
 bool rill__xml_name_ok(const rill_allocator *a, const char *name, size_t len,
                        bool *nomem);
 

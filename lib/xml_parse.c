@@ -81,6 +81,22 @@ static const XML_Memory_Handling_Suite expat_memory = {mm_malloc, mm_realloc,
 
 /* MARK: Names */
 
+/* What rill__xml_name_ok asks expat about: the name it should read. */
+typedef struct name_probe {
+    const char *name;
+    size_t len;
+    bool same; /* the element read has that name and no attributes */
+} name_probe;
+
+static void XMLCALL
+probe_start(void *ud, const XML_Char *name, const XML_Char **atts) {
+    name_probe *p = ud;
+    p->same = atts[0] == NULL && strlen(name) == p->len
+              && memcmp(name, p->name, p->len) == 0;
+}
+
+/* Parses `<name/>`: `name` is one if expat reads exactly it (`é a='1'`
+ * or `é ` parse too, as other names). */
 bool
 rill__xml_name_ok(const rill_allocator *a, const char *name, size_t len,
                   bool *nomem) {
@@ -95,12 +111,15 @@ rill__xml_name_ok(const rill_allocator *a, const char *name, size_t len,
         *nomem = true;
         return false;
     }
+    name_probe probe = {name, len, false};
+    XML_SetUserData(xp, &probe);
+    XML_SetStartElementHandler(xp, probe_start);
     bool ok = XML_Parse(xp, "<", 1, XML_FALSE) == XML_STATUS_OK
               && XML_Parse(xp, name, (int)len, XML_FALSE) == XML_STATUS_OK
               && XML_Parse(xp, "/>", 2, XML_TRUE) == XML_STATUS_OK;
     *nomem = expat_alloc_failed;
     XML_ParserFree(xp);
-    return ok && !*nomem;
+    return ok && probe.same && !*nomem;
 }
 
 /* MARK: The parser */

@@ -371,6 +371,12 @@ Test(xml_writer, invalid_names) {
         /* × */ "a\xff",
         "\xe2\x80\x80x",
         "a\x01",
+        /* non-ASCII, then what expat reads as more than a name */
+        "\xc3\xa9 ",
+        "\xc3\xa9 x='1'",
+        "a\xc3\xa9 b=\"\"",
+        "p:\xc3\xa9 y='2'",
+        "\xc3\xa9\t",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         for (int k = 0; k < 3; k++) {
