@@ -102,40 +102,18 @@ xml_char(uint32_t c) {
            || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
-/* Whether `len` bytes at `s` parse as a document `<s/>`, that is, are an
- * element name the XML parser (expat, as Python's) reads. */
+/* Whether the character of `n` UTF-8 bytes at `s` can start a name, or be
+ * in one when `start` is false: the library's name check of it alone, or
+ * after a `_` (beyond ASCII it parses them: once per character of each
+ * header, and a header is read once). A colon is never allowed: see the
+ * top of the file. */
 static bool
-parses_as_name(const char *s, size_t len) {
-    char buf[16];
-    if (len + 3 > sizeof buf) {
-        return false;
-    }
-    buf[0] = '<';
-    memcpy(buf + 1, s, len);
-    memcpy(buf + 1 + len, "/>", 2);
-    rill_xml_doc *doc;
-    if (rill_xml_parse_memory(buf, len + 3, NULL, &doc, NULL) != RILL_OK) {
-        return false;
-    }
-    rill_xml_doc_free(doc);
-    return true;
-}
-
-/* Whether character `c` (its `n` UTF-8 bytes at `s`) can start a name, or
- * be in one when `start` is false. ASCII is decided here; beyond it the
- * parser is asked (once per character of each header: a header is read
- * once). A colon is never allowed: see the top of the file. */
-static bool
-name_ok(uint32_t c, const char *s, size_t n, bool start) {
-    if (c < 0x80) {
-        bool alpha =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-        return alpha
-               || (!start && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
-    }
+name_ok(const char *s, size_t n, bool start) {
     char buf[8] = "_";
     memcpy(buf + !start, s, n);
-    return parses_as_name(buf, n + !start);
+    bool ok; /* out of memory (checking a few bytes) reads as no name */
+    return rill_xml_check_name(buf, n + !start, false, NULL, &ok) == RILL_OK
+           && ok;
 }
 
 /* Makes `len` bytes at `s` (checked UTF-8) an XML name, in a new string
@@ -154,11 +132,11 @@ make_name(const char *s, size_t len, bool *changed) {
         if (n == 0) { /* not UTF-8: checked before, but never loop */
             n = 1;
         }
-        if (!name_ok(c, s + i, n, false)) {
+        if (!name_ok(s + i, n, false)) {
             *changed = true; /* `_` for the whole character */
             out[o++] = '_';
         } else {
-            if (i == 0 && !name_ok(c, s, n, true)) {
+            if (i == 0 && !name_ok(s, n, true)) {
                 *changed = true; /* a digit, `-`, `.`, a combining mark */
                 out[o++] = '_';
             }
@@ -178,18 +156,9 @@ make_name(const char *s, size_t len, bool *changed) {
 /* Whether NUL-terminated `s` is an XML name without a colon. */
 static bool
 is_name(const char *s) {
-    bool changed;
-    size_t len = strlen(s);
-    for (size_t i = 0, n; i < len; i += n) {
-        uint32_t c;
-        n = utf8_decode((const unsigned char *)s + i, len - i, &c);
-        if (n == 0 || !xml_char(c)) {
-            return false;
-        }
-    }
-    char *made = make_name(s, len, &changed);
-    free(made);
-    return made != NULL && !changed;
+    bool ok;
+    return rill_xml_check_name(s, strlen(s), false, NULL, &ok) == RILL_OK
+           && ok;
 }
 
 /* Byte offset of the first character XML cannot hold (or byte that is

@@ -206,25 +206,57 @@ static const unsigned char ascii_name[256] = {
 
 /* Whether the `len` bytes at `s` are an NCName (an XML name without
  * colons) as expat reads it: ASCII by a table, other characters by expat's
- * own tables (XML 1.0's fourth edition: every parser reads those). */
+ * own tables (XML 1.0's fourth edition: every parser reads those), with
+ * allocator `a`; `*nomem` when memory ran out. */
 static bool
-is_ncname(rill_xml_writer *w, const char *s, size_t len) {
+ncname_ok(const rill_allocator *a, const char *s, size_t len, bool *nomem) {
     const unsigned char *p = (const unsigned char *)s;
+    *nomem = false;
     for (size_t i = 0; i < len; i++) {
         if (p[i] >= 0x80) {
-            bool nomem;
-            bool ok = memchr(s, ':', len) == NULL
-                      && rill__xml_name_ok(&w->alloc, s, len, &nomem);
-            if (!ok && nomem) {
-                fail_nomem(w);
-            }
-            return ok;
+            return memchr(s, ':', len) == NULL
+                   && rill__xml_name_ok(a, s, len, nomem);
         }
         if ((ascii_name[p[i]] & (i == 0 ? NAME_START : NAME_CHAR)) == 0) {
             return false;
         }
     }
     return len > 0;
+}
+
+/* ncname_ok for the writer, which fails when memory ran out. */
+static bool
+is_ncname(rill_xml_writer *w, const char *s, size_t len) {
+    bool nomem;
+    bool ok = ncname_ok(&w->alloc, s, len, &nomem);
+    if (nomem) {
+        fail_nomem(w);
+    }
+    return ok;
+}
+
+rill_status
+rill_xml_check_name(const char *name, size_t len, bool qname,
+                    const rill_allocator *alloc, bool *ok) {
+    if (ok != NULL) {
+        *ok = false;
+    }
+    if (name == NULL || ok == NULL) {
+        return RILL_E_INVALID;
+    }
+    const rill_allocator *a = rill__allocator_or_default(alloc);
+    const char *colon = qname ? memchr(name, ':', len) : NULL;
+    size_t head = colon != NULL ? (size_t)(colon - name) : len;
+    bool nomem = false;
+    bool good = ncname_ok(a, name, head, &nomem);
+    if (good && colon != NULL) {
+        good = ncname_ok(a, colon + 1, len - head - 1, &nomem);
+    }
+    if (nomem) {
+        return RILL_E_NOMEM;
+    }
+    *ok = good;
+    return RILL_OK;
 }
 
 /* Whether the output encoding can write the name's characters as they

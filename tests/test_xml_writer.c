@@ -413,6 +413,52 @@ Test(xml_writer, invalid_names) {
                   "9>\n");
 }
 
+Test(xml_writer, check_name) {
+    static const struct {
+        const char *name;
+        bool ncname, qname;
+    } cases[] = {
+        {"a", true, true},
+        {"_a-b.c9", true, true},
+        {"\xe4\xb8\xad", true, true}, /* 中 */
+        {"a\xc2\xb7", true, true},    /* a· */
+        {"p:a", false, true},
+        {"p:\xe4\xb8\xad", false, true},
+        {"", false, false},
+        {"1a", false, false},
+        {"a b", false, false},
+        {":a", false, false},
+        {"a:", false, false},
+        {"a:b:c", false, false},
+        {"\xc3\x97", false, false},       /* × */
+        {"\xc3\xa9 x='1'", false, false}, /* more than a name */
+        {"\xc3\xa9 ", false, false},
+        {"\xe2\x80\x80x", false, false}, /* only the 5th edition's */
+        {"a\xff", false, false},         /* not UTF-8 */
+        {"{u}a", false, false},          /* Clark names are not */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *n = cases[i].name;
+        for (int q = 0; q < 2; q++) {
+            bool ok = !cases[i].qname;
+            cr_expect_eq(rill_xml_check_name(n, strlen(n), q == 1, NULL, &ok),
+                         RILL_OK);
+            cr_expect_eq(ok, q == 1 ? cases[i].qname : cases[i].ncname,
+                         "'%s' qname=%d", n, q);
+        }
+    }
+    bool ok = true;
+    cr_expect_eq(rill_xml_check_name("ab", 1, false, NULL, &ok), RILL_OK);
+    cr_expect(ok, "the length counts, not the NUL");
+    cr_expect_eq(rill_xml_check_name("a\0b", 3, false, NULL, &ok), RILL_OK);
+    cr_expect_not(ok);
+    cr_expect_eq(rill_xml_check_name(NULL, 0, false, NULL, &ok),
+                 RILL_E_INVALID);
+    cr_expect_not(ok);
+    cr_expect_eq(rill_xml_check_name("a", 1, false, NULL, NULL),
+                 RILL_E_INVALID);
+}
+
 Test(xml_writer, undeclared_prefix) {
     wt t = wt_new(NULL);
     OK(rill_xml_writer_start_element(t.w, "p:a"));
@@ -1313,6 +1359,19 @@ oom_doc(test_alloc *ta) {
 
 Test(xml_writer, out_of_memory) {
     test_oom_loop(oom_doc);
+}
+
+static rill_status
+oom_check_name(test_alloc *ta) {
+    bool ok = false;
+    rill_status st =
+        rill_xml_check_name("p:\xe4\xb8\xad", 5, true, &ta->allocator, &ok);
+    cr_expect(st == RILL_OK ? ok : !ok);
+    return st;
+}
+
+Test(xml_writer, check_name_out_of_memory) {
+    test_oom_loop(oom_check_name);
 }
 
 /* MARK: Property test: written, parsed back by rill */

@@ -196,6 +196,22 @@ RILL_API rill_status rill_xml_writer_flush(rill_xml_writer *w);
 /** The writer's first failure (code RILL_OK when none); never NULL. */
 RILL_API const rill_error *rill_xml_writer_error(const rill_xml_writer *w);
 
+/**
+ * Whether the `len` bytes at `name` are a name the writer takes and every
+ * XML parser reads back: with `qname` false an NCName (an XML name without
+ * a colon), with it true a QName (an NCName, or two joined by one colon).
+ * ASCII characters are decided by the XML 1.0 Name production; others by
+ * expat's tables (XML 1.0's fourth edition, which the fifth widened: a name
+ * only the fifth allows is refused, as the writer refuses it). A name
+ * with non-ASCII characters is checked by parsing it, with allocator
+ * `alloc` (NULL: libc's). Sets `*ok`. Returns RILL_OK, RILL_E_INVALID
+ * (NULL `name` or `ok`) or RILL_E_NOMEM.
+ */
+RILL_API rill_status rill_xml_check_name(const char *name, size_t len,
+                                         bool qname,
+                                         const rill_allocator *alloc,
+                                         bool *ok);
+
 #ifdef __cplusplus
 }
 #endif
