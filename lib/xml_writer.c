@@ -810,7 +810,7 @@ duplicate_plain(const rill_xml_writer *w) {
 /* Writes the plain start tag `<name attrs` of close_plain_tag in UTF-8
  * straight into the output buffer, when the buffer has room for the worst
  * (every byte of the values escaped); false, with nothing written, when
- * not, or when a value needs its characters replaced or looked at. */
+ * it has not or when values may need characters replaced. */
 static bool
 put_plain_tag(rill_xml_writer *w, const char *name, size_t len) {
     rill__xout *o = &w->o;
