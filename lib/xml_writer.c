@@ -362,7 +362,10 @@ parse_name_slow(rill_xml_writer *w, const char *name, const char *what,
         return fail(w, RILL_E_INVALID, "%s name '%.80s' is not an XML name",
                     what, name);
     }
-    if (!encodable(w, name, len)) {
+    /* a Clark name's URI goes into an attribute value, where references
+     * write what the encoding lacks */
+    const char *written = n->clark ? n->local : name;
+    if (!encodable(w, written, len - (size_t)(written - name))) {
         return fail(w, RILL_E_INVALID,
                     "%s name '%.80s' cannot be written in %s", what, name,
                     w->enc_name);

@@ -293,6 +293,15 @@ Test(xml_writer, encodings_references) {
 
 /* Each call with a character the encoding lacks where no reference is
  * allowed. */
+Test(xml_writer, uri_the_encoding_lacks_is_referenced) {
+    /* a Clark name's URI is an attribute value: references write it */
+    wt t = wt_enc("us-ascii");
+    OK(rill_xml_writer_start_element(t.w, "{urn:\xc3\xbc}a"));
+    OK(rill_xml_writer_attribute(t.w, "{urn:\xe4\xb8\xad}b", "v"));
+    wt_expect(&t, "<ns0:a xmlns:ns0=\"urn:&#252;\" "
+                  "xmlns:ns1=\"urn:&#20013;\" ns1:b=\"v\"></ns0:a>\n");
+}
+
 Test(xml_writer, encoding_lacks_character) {
     const char *encs[] = {"us-ascii", "iso-8859-1"};
     const char *chars[] = {"\xc3\xa9", "\xe4\xb8\xad"}; /* é, 中 */

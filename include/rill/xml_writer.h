@@ -70,10 +70,11 @@ RILL_API rill_status rill_xml_writer_new(rill_sink *sink,
                                          rill_error *err);
 
 /**
- * Frees `w` (NULL allowed) after moving its buffered output into the sink,
- * without closing what is open (call rill_xml_writer_end_document for
- * that). Returns RILL_OK or the writer's first failure, so nothing is
- * lost silently. The sink itself is not freed or flushed.
+ * Frees `w` (NULL allowed) after moving its buffered output into the sink
+ * (none after a failure), without closing what is open (call
+ * rill_xml_writer_end_document for that). Returns RILL_OK or the writer's
+ * first failure, so nothing is lost silently. The sink itself is not
+ * freed or flushed.
  */
 RILL_API rill_status rill_xml_writer_free(rill_xml_writer *w);
 
@@ -98,7 +99,8 @@ RILL_API rill_status rill_xml_writer_free(rill_xml_writer *w);
  * instruction, a second document element, text or CDATA outside the
  * document element, an attribute after content, a duplicate attribute,
  * an end that does not match, a declaration or DOCTYPE out of place, a
- * call after end_document); RILL_E_LIMIT beyond max_depth; RILL_E_NOMEM;
+ * writing call after end_document: flush and free may follow it);
+ * RILL_E_LIMIT beyond max_depth; RILL_E_NOMEM;
  * the sink's failure (RILL_E_IO...) with its details.
  */
 
@@ -190,7 +192,8 @@ RILL_API rill_status rill_xml_writer_end_element(rill_xml_writer *w,
 RILL_API rill_status rill_xml_writer_end_document(rill_xml_writer *w);
 
 /** Moves the writer's buffered output into the sink (not the sink's own
- * buffer: flush the sink for that). */
+ * buffer: flush the sink for that), at any time, after end_document too.
+ * After a failure it moves nothing and returns the failure. */
 RILL_API rill_status rill_xml_writer_flush(rill_xml_writer *w);
 
 /** The writer's first failure (code RILL_OK when none); never NULL. */

@@ -221,7 +221,8 @@ class Model:
                 prefix, local = None, b
         if not is_ncname(local):
             self.fail(INVALID, what + " is not an XML name")
-        if not encodable(b, self.limit):
+        # a Clark name's URI goes in an attribute value: references
+        if not encodable(local if clark else b, self.limit):
             self.fail(INVALID, what + " cannot be written in " + self.enc)
         return clark, uri, prefix, local
 
