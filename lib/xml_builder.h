@@ -51,6 +51,7 @@ struct rill_xml_parser {
     XML_Parser xp;
     rill_xml_doc *doc;
     uint32_t max_depth;
+    uint32_t max_attributes; /* 0: no limit */
     uint64_t max_input_size;
     uint64_t fed; /* bytes fed so far */
     size_t stack_cap;

@@ -265,6 +265,26 @@ depth_exceeded(rill_xml_parser *p) {
     rill__xparser_fail(p, RILL_E_LIMIT, 0, msg);
 }
 
+/* Whether a start tag is within the limits of depth and attributes;
+ * fails the parse when not. */
+static bool
+start_allowed(rill_xml_parser *p, const XML_Char **atts) {
+    if (p->guard.depth >= p->max_depth) {
+        depth_exceeded(p);
+        return false;
+    }
+    for (size_t i = 0; p->max_attributes != 0 && atts[2 * i] != NULL; i++) {
+        if (i == p->max_attributes) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "more than %lu attributes on an element",
+                     (unsigned long)p->max_attributes);
+            rill__xparser_fail(p, RILL_E_LIMIT, 0, msg);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool
 push(rill_xml_parser *p, rill_xml_node *n) {
     if (p->guard.depth == p->stack_cap) {
@@ -311,11 +331,7 @@ add_attrs(rill_xml_parser *p, rill_xml_node *n, const XML_Char **atts) {
 static void XMLCALL
 on_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
     rill_xml_parser *p = ud;
-    if (!flush_text(p)) {
-        return;
-    }
-    if (p->guard.depth >= p->max_depth) {
-        depth_exceeded(p);
+    if (!flush_text(p) || !start_allowed(p, atts)) {
         return;
     }
     rill__xname *name = intern_expat_name(p, tag);
@@ -495,8 +511,7 @@ target_start(void *ud, const XML_Char *tag, const XML_Char **atts) {
     if (p->error.code != RILL_OK) {
         return; /* expat finishes the token a handler failed in */
     }
-    if (p->guard.depth >= p->max_depth) {
-        depth_exceeded(p);
+    if (!start_allowed(p, atts)) {
         return;
     }
     p->guard.depth++; /* no stack: a target keeps what it needs */
@@ -679,6 +694,7 @@ rill_xml_parser_new(const rill_xml_options *opts, rill_xml_parser **out,
     p->max_depth =
         o->max_depth != 0 ? o->max_depth : RILL_XML_DEFAULT_MAX_DEPTH;
     p->max_input_size = o->max_input_size;
+    p->max_attributes = o->max_attributes;
     const char *enc =
         o->encoding != NULL && o->encoding[0] != '\0' ? o->encoding : NULL;
     p->encoding_override = enc != NULL;

@@ -269,6 +269,10 @@ Test(attacks, a_hundred_thousand_attributes, .timeout = 120) {
     size_t len;
     char *doc = many_attributes(100000, &len);
     expect_xml(SEGS({doc, 1}), 1, NULL, RILL_OK, NULL, 48 * MIB);
+    /* under max_attributes: refused, by the tree, pull and event parsers */
+    rill_xml_options o = {.max_attributes = 1000};
+    expect_xml(SEGS({doc, 1}), 1, &o, RILL_E_LIMIT, "more than 1000 attributes",
+               16 * MIB);
     free(doc);
 }
 

@@ -297,6 +297,17 @@ Test(xml_tree, default_depth_limit_is_ten_thousand) {
     free(xml);
 }
 
+Test(xml_tree, attribute_limit) {
+    rill_xml_options o = {.max_attributes = 2};
+    rill_xml_doc_free(parse_opts("<a x='1' y='2'><b x='1' y='2'/></a>", &o));
+    const char *xml = "<a x='1' y='2'>\n <b x='1' y='2' z='3'/></a>";
+    rill_error e = parse_error(xml, strlen(xml), &o);
+    cr_expect_eq(e.code, RILL_E_LIMIT);
+    cr_expect_str_eq(e.message, "more than 2 attributes on an element");
+    cr_expect_eq(e.line, 2);
+    cr_expect_eq(e.column, 2);
+}
+
 Test(xml_tree, input_size_limit) {
     rill_xml_options o = {.max_input_size = 10};
     rill_xml_doc_free(parse_opts("<a>12</a> ", &o));

@@ -70,6 +70,10 @@ typedef struct rill_xml_options {
      * defaults (factor 100 above 8 MiB of expansion). */
     float max_amplification;
     uint64_t amplification_threshold;
+    /* The most attributes one element may have (0: no limit). Expat reads
+     * a start tag whole, so the tag's size bounds its memory either way:
+     * this fails such a tag with a clear error. */
+    uint32_t max_attributes;
 } rill_xml_options;
 
 /* MARK: Parsing */
@@ -82,8 +86,9 @@ typedef struct rill_xml_options {
  * Returns RILL_OK, or a negative status detailed in `err` (NULL allowed):
  * RILL_E_SYNTAX for malformed XML, with expat's message, 1-based line and
  * column, byte offset, and expat's error code in `err->detail`;
- * RILL_E_LIMIT when the document is nested deeper than max_depth or is
- * larger than max_input_size, or expat's amplification limit trips;
+ * RILL_E_LIMIT when the document is nested deeper than max_depth, is
+ * larger than max_input_size, has an element with more than
+ * max_attributes attributes, or expat's amplification limit trips;
  * RILL_E_IO when the source fails; RILL_E_NOMEM; RILL_E_INVALID for NULL
  * arguments or an encoding neither expat nor rill knows ("unknown
  * encoding"). On failure `*doc` is NULL.
