@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer harnesses (clang, ASan+UBSan) and fuzzes each one for
 # SECONDS seconds with its seed corpus and dictionary. New inputs and crash
-# artifacts go to a scratch directory, never into fuzz/*/corpus: minimise a
+# artifacts go to a scratch directory, never into fuzz/corpus: minimise a
 # find and add it by hand (see fuzz/README.md).
 #
 # usage: fuzz/run.sh SECONDS [HARNESS...]
@@ -55,7 +55,7 @@ for name in "$@"; do
     echo "== fuzzing $name for ${seconds}s, scratch $scratch/$name" >&2
     # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
     "$exe" "$@" ${FUZZ_ARGS:-} "$scratch/$name/corpus" \
-        "$root/fuzz/$name/corpus" || true
+        "$root/fuzz/corpus/$name" || true
     if [ -n "$(ls -A "$scratch/$name/artifacts")" ]; then
         failed="$failed $name"
     fi
