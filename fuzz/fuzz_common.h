@@ -191,4 +191,39 @@ same_double(double a, double b) {
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
+/* The input bytes not yet taken, for harnesses that read operations. */
+typedef struct fuzz_input {
+    const uint8_t *p;
+    size_t n;
+} fuzz_input;
+
+/* The next byte, or 0 at the end of input. */
+static inline uint8_t
+fuzz_take_byte(fuzz_input *in) {
+    if (in->n == 0) {
+        return 0;
+    }
+    in->n--;
+    return *in->p++;
+}
+
+/* Whether `b` is text `a` as a parser reads it back after it was written
+ * raw: a carriage return (which a parsed tree holds only from a character
+ * reference) reads as a newline, CR LF as one (XML 1.0 section 2.11). */
+static inline bool
+fuzz_same_reread(const char *a, const char *b) {
+    if (a == NULL || b == NULL) {
+        return a == b;
+    }
+    while (*a != '\0') {
+        char want = *a == '\r' ? '\n' : *a;
+        if (*b != want) {
+            return false;
+        }
+        a += (a[0] == '\r' && a[1] == '\n') ? 2 : 1;
+        b++;
+    }
+    return *b == '\0';
+}
+
 #endif

@@ -48,22 +48,8 @@ static const size_t max_record_sizes[8] = {0, 0, 0, 0, 0, 1, 8, 40};
 
 /* MARK: Building fields from the input */
 
-typedef struct input {
-    const uint8_t *p;
-    size_t n;
-} input;
-
-static uint8_t
-take_byte(input *in) {
-    if (in->n == 0) {
-        return 0;
-    }
-    in->n--;
-    return *in->p++;
-}
-
 static void
-take_raw(input *in, void *out, size_t size) {
+take_raw(fuzz_input *in, void *out, size_t size) {
     memset(out, 0, size);
     size_t n = size < in->n ? size : in->n;
     memcpy(out, in->p, n);
@@ -72,7 +58,7 @@ take_raw(input *in, void *out, size_t size) {
 }
 
 static double
-take_float(input *in) {
+take_float(fuzz_input *in) {
     static const double table[] = {
         0.0,       -0.0,   1.0,       1.5,         -2.5,
         0.1,       0.3,    1e16,      1e15,        9999999999999998.0,
@@ -80,7 +66,7 @@ take_float(input *in) {
         1e23,      5e-324, DBL_MAX,   DBL_MIN,     2.5e-308,
         1.0 / 3.0, 100.0,  1e100,     -1e-7,       12345678901234567890.0,
         0.5,       2.0};
-    uint8_t s = take_byte(in);
+    uint8_t s = fuzz_take_byte(in);
     if (s & 0x80) {
         double v;
         take_raw(in, &v, sizeof v);
@@ -102,7 +88,7 @@ take_float(input *in) {
 }
 
 static int64_t
-take_int(input *in) {
+take_int(fuzz_input *in) {
     static const int64_t table[] = {0,
                                     -1,
                                     1,
@@ -112,7 +98,7 @@ take_int(input *in) {
                                     9007199254740993,
                                     -9007199254740993,
                                     1000000};
-    uint8_t s = take_byte(in);
+    uint8_t s = fuzz_take_byte(in);
     if (s & 0x80) {
         int64_t v;
         take_raw(in, &v, sizeof v);
@@ -726,11 +712,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     s.round_trip = round_trip_dialect(&d);
 
-    input in = {data + HEADER_SIZE, size - HEADER_SIZE};
+    fuzz_input in = {data + HEADER_SIZE, size - HEADER_SIZE};
     rill_csv_field fields[MAX_FIELDS];
     size_t count = 0;
     while (in.n > 0 && !s.stopped) {
-        uint8_t op = take_byte(&in);
+        uint8_t op = fuzz_take_byte(&in);
         rill_csv_field *f = &fields[count];
         memset(f, 0, sizeof *f);
         switch (op & 7) {

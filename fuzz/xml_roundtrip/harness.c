@@ -110,18 +110,7 @@ readable_name(const char *s, uint32_t max) {
  */
 static bool
 same_text(const char *a, const char *b) {
-    if (a == NULL || b == NULL) {
-        return a == b;
-    }
-    while (*a != '\0') {
-        char want = *a == '\r' ? '\n' : *a;
-        if (*b != want) {
-            return false;
-        }
-        a += (a[0] == '\r' && a[1] == '\n') ? 2 : 1;
-        b++;
-    }
-    return *b == '\0';
+    return fuzz_same_reread(a, b);
 }
 
 /*

@@ -186,25 +186,11 @@ dup_bytes(const char *s, size_t n) {
 
 /* MARK: Taking arguments from the input */
 
-typedef struct input {
-    const uint8_t *p;
-    size_t n;
-} input;
-
-static uint8_t
-take_byte(input *in) {
-    if (in->n == 0) {
-        return 0;
-    }
-    in->n--;
-    return *in->p++;
-}
-
 /* `n` raw bytes (fewer at the end of input), copied exactly sized so that
  * an overread is caught; `*len` is the count. The copy is NUL-terminated
  * past its end, for the calls that take C strings. */
 static char *
-take_raw(input *in, size_t n, size_t *len) {
+take_raw(fuzz_input *in, size_t n, size_t *len) {
     if (n > in->n) {
         n = in->n;
     }
@@ -217,8 +203,8 @@ take_raw(input *in, size_t n, size_t *len) {
 
 /* A string from `table` (byte >= 0xc0) or raw bytes (byte: the count). */
 static char *
-take_from(input *in, const char *const *table, size_t count, size_t *len) {
-    uint8_t b = take_byte(in);
+take_from(fuzz_input *in, const char *const *table, size_t count, size_t *len) {
+    uint8_t b = fuzz_take_byte(in);
     if (b >= 0xc0) {
         const char *s = table[(size_t)(b - 0xc0) % count];
         *len = strlen(s);
@@ -229,8 +215,8 @@ take_from(input *in, const char *const *table, size_t count, size_t *len) {
 
 /* A name: from the table (byte < 0xe0) or raw bytes (byte & 0x1f). */
 static char *
-take_name(input *in) {
-    uint8_t b = take_byte(in);
+take_name(fuzz_input *in) {
+    uint8_t b = fuzz_take_byte(in);
     size_t len;
     if (b < 0xe0) {
         const char *s = names[b % COUNTOF(names)];
@@ -240,7 +226,7 @@ take_name(input *in) {
 }
 
 static char *
-take_string(input *in, size_t *len) {
+take_string(fuzz_input *in, size_t *len) {
     return take_from(in, strings, COUNTOF(strings), len);
 }
 
@@ -968,7 +954,7 @@ space_char(char c) {
 }
 
 static void
-do_start_element(state *s, input *in) {
+do_start_element(state *s, fuzz_input *in) {
     char *name = take_name(in);
     rill_status sink_before = sink_code(s);
     size_t depth = s->m.depth;
@@ -997,7 +983,7 @@ do_start_element(state *s, input *in) {
 }
 
 static void
-do_attribute(state *s, input *in) {
+do_attribute(state *s, fuzz_input *in) {
     char *name = take_name(in);
     size_t len;
     char *value = take_string(in, &len);
@@ -1020,7 +1006,7 @@ do_attribute(state *s, input *in) {
 }
 
 static void
-do_namespace(state *s, input *in) {
+do_namespace(state *s, fuzz_input *in) {
     size_t plen, ulen;
     char *prefix = take_from(in, prefixes, COUNTOF(prefixes), &plen);
     char *uri = take_from(in, uris, COUNTOF(uris), &ulen);
@@ -1070,7 +1056,7 @@ write_text(state *s, const char *text, size_t len, bool cdata) {
 }
 
 static void
-do_text(state *s, input *in, bool cdata, size_t repeat) {
+do_text(state *s, fuzz_input *in, bool cdata, size_t repeat) {
     size_t len;
     char *text = take_string(in, &len);
     for (size_t i = 0; i < repeat; i++) {
@@ -1080,7 +1066,7 @@ do_text(state *s, input *in, bool cdata, size_t repeat) {
 }
 
 static void
-do_comment(state *s, input *in) {
+do_comment(state *s, fuzz_input *in) {
     size_t len;
     char *text = take_string(in, &len);
     rill_status sink_before = sink_code(s);
@@ -1113,7 +1099,7 @@ do_comment(state *s, input *in) {
 }
 
 static void
-do_pi(state *s, input *in, uint8_t param) {
+do_pi(state *s, fuzz_input *in, uint8_t param) {
     char *target = take_name(in);
     size_t len;
     char *data = (param & 1) ? NULL : take_string(in, &len);
@@ -1149,7 +1135,7 @@ do_pi(state *s, input *in, uint8_t param) {
 }
 
 static void
-do_end_element(state *s, input *in, uint8_t param) {
+do_end_element(state *s, fuzz_input *in, uint8_t param) {
     char *name = NULL;
     if (param & 1) {
         if ((param & 2) && s->m.depth > 0) {
@@ -1183,7 +1169,7 @@ do_end_element(state *s, input *in, uint8_t param) {
 }
 
 static void
-do_doctype(state *s, input *in, uint8_t param) {
+do_doctype(state *s, fuzz_input *in, uint8_t param) {
     char *name = take_name(in);
     size_t len;
     char *pub = (param & 1) ? take_string(in, &len) : NULL;
@@ -1232,8 +1218,8 @@ do_end_document(state *s) {
 }
 
 static void
-run_op(state *s, input *in) {
-    uint8_t op = take_byte(in);
+run_op(state *s, fuzz_input *in) {
+    uint8_t op = fuzz_take_byte(in);
     uint8_t param = op >> 4;
     rill_status sink_before = sink_code(s);
     switch (op & 15) {
@@ -1450,7 +1436,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_fail("rill_xml_writer_new failed: %s", err.message);
     }
 
-    input in = {data + HEADER_SIZE, size - HEADER_SIZE};
+    fuzz_input in = {data + HEADER_SIZE, size - HEADER_SIZE};
     while (in.n > 0) {
         run_op(&s, &in);
     }
