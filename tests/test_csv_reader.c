@@ -522,6 +522,98 @@ Test(csv_reader, every_allocation_failure_is_clean) {
     }
 }
 
+static const char oom_csv[] = "a,\"b\"\"c\",d\n\"multi\nline\",x\\y\n"
+                              "long field straddling blocks,\"quoted, too\"\n";
+static const char oom_csv_want[] = "[\"a\",\"b\\\"c\",\"d\"]\n"
+                                   "[\"multi\\nline\",\"xy\"]\n"
+                                   "[\"long field straddling blocks\","
+                                   "\"quoted, too\"]\n";
+
+/* A pull reader over a source lending 3 bytes at a time, so fields
+ * straddle blocks and are copied; the source's memory comes from the same
+ * allocator. A failure is sticky and the reader can still be freed. */
+static rill_status
+oom_pull_chunked(test_alloc *ta) {
+    test_chunks tc = {oom_csv, sizeof oom_csv - 1, 0, 3};
+    rill_io_options io = {.allocator = &ta->allocator, .buffer_size = 3};
+    rill_source *src;
+    rill_status st =
+        rill_source_new_callback(test_chunks_read, &tc, &io, &src, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    rill_csv_reader_options o = {.allocator = &ta->allocator};
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    d.escapechar = '\\';
+    rill_csv_reader *r;
+    rill_error err;
+    st = rill_csv_reader_new(src, &d, &o, &r, &err);
+    if (st != RILL_OK) {
+        cr_expect_eq(err.code, st);
+        rill_source_free(src);
+        return st;
+    }
+    text t = {0};
+    text_add(&t, "", 0);
+    rill_csv_record rec;
+    while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
+        print_record(&t, &rec);
+    }
+    if (st == RILL_DONE) {
+        cr_expect_str_eq(t.s, oom_csv_want);
+        st = RILL_OK;
+    } else {
+        cr_expect_eq(rill_csv_reader_error(r)->code, st);
+        cr_expect_eq(rill_csv_reader_next(r, &rec), st, "sticky");
+    }
+    free(t.s);
+    rill_csv_reader_free(r);
+    rill_source_free(src);
+    return st;
+}
+
+Test(csv_reader, pull_out_of_memory_across_blocks) {
+    test_oom_loop(oom_pull_chunked);
+}
+
+/* A push reader fed 2 bytes at a time: a failure is sticky (feed and
+ * finish return it again) and the reader can still be freed. */
+static rill_status
+oom_push_sticky(test_alloc *ta) {
+    rill_csv_reader_options o = {.allocator = &ta->allocator};
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    d.escapechar = '\\';
+    text t = {0};
+    text_add(&t, "", 0);
+    rill_csv_reader *r;
+    rill_error err;
+    rill_status st = rill_csv_reader_new_push(&d, &o, print_cb, &t, &r, &err);
+    if (st != RILL_OK) {
+        cr_expect_eq(err.code, st);
+        free(t.s);
+        return st;
+    }
+    size_t n = sizeof oom_csv - 1;
+    for (size_t i = 0; i < n && st == RILL_OK; i += 2) {
+        st = rill_csv_reader_feed(r, oom_csv + i, n - i < 2 ? n - i : 2);
+    }
+    st = st ? st : rill_csv_reader_finish(r);
+    if (st == RILL_OK) {
+        cr_expect_str_eq(t.s, oom_csv_want);
+    } else {
+        cr_expect_eq(rill_csv_reader_error(r)->code, st);
+        cr_expect_eq(rill_csv_reader_feed(r, "x\n", 2), st, "sticky feed");
+        cr_expect_eq(rill_csv_reader_finish(r), st, "sticky finish");
+    }
+    free(t.s);
+    rill_csv_reader_free(r);
+    return st;
+}
+
+Test(csv_reader, push_out_of_memory_is_sticky) {
+    test_oom_loop(oom_push_sticky);
+}
+
 /* MARK: Fast paths agree with the state machine */
 
 /* Whole-buffer reads take the SIMD path on long runs; one-byte blocks

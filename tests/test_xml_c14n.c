@@ -466,3 +466,96 @@ c14n_with(test_alloc *ta) {
 Test(xml_c14n, out_of_memory_everywhere) {
     test_oom_loop(c14n_with);
 }
+
+/* rill_xml_c14n_node: the subtree serialized, then canonicalized, all
+ * with the options' allocator. */
+static rill_status
+oom_node(test_alloc *ta, const void *elem) {
+    rill_sink *sink;
+    cr_assert_eq(rill_sink_new_buffer(0, NULL, &sink, NULL), RILL_OK);
+    rill_xml_c14n_options o = {.allocator = &ta->allocator,
+                               .with_comments = true};
+    rill_error err;
+    rill_status st = rill_xml_c14n_node(elem, sink, &o, &err);
+    if (st == RILL_OK) {
+        expect_sink(sink, "<p:a xmlns:p=\"u\" a=\"2\" z=\"1\"><!--c--><b>t</b>"
+                          "</p:a>");
+    } else {
+        cr_expect_eq(err.code, st);
+    }
+    rill_sink_free(sink);
+    return st;
+}
+
+Test(xml_c14n, node_out_of_memory) {
+    const char *xml = "<r xmlns:p='u'><p:a z='1' a='2'><!--c--><b>t</b>"
+                      "</p:a>tail</r>";
+    rill_xml_options po = {.keep_comments = true};
+    rill_xml_doc *doc;
+    cr_assert_eq(rill_xml_parse_memory(xml, strlen(xml), &po, &doc, NULL),
+                 RILL_OK);
+    test_oom_loop_ctx(oom_node,
+                      rill_xml_node_first_child(rill_xml_doc_root(doc)));
+    rill_xml_doc_free(doc);
+}
+
+/* The event writer: every event may allocate (namespace scopes, the
+ * element stack, text gathered across data calls, rewritten prefixes).
+ * A failure is sticky and the writer can still be freed. */
+static rill_status
+oom_writer(test_alloc *ta) {
+    static const char *const qattrs[] = {XSI_TYPE, NULL};
+    rill_sink *sink;
+    cr_assert_eq(rill_sink_new_buffer(0, NULL, &sink, NULL), RILL_OK);
+    rill_xml_c14n_options o = {.allocator = &ta->allocator,
+                               .with_comments = true,
+                               .strip_text = true,
+                               .rewrite_prefixes = true,
+                               .qname_aware_attrs = qattrs};
+    rill_xml_c14n_writer *w;
+    rill_error err;
+    rill_status st = rill_xml_c14n_writer_new(sink, &o, &w, &err);
+    if (st != RILL_OK) {
+        cr_expect_eq(err.code, st);
+        rill_sink_free(sink);
+        return st;
+    }
+    const char *attrs[] = {"{u}k", "v", XSI_TYPE, "p:t", NULL};
+    st = rill_xml_c14n_comment(w, "before");
+    st = st ? st : rill_xml_c14n_start_ns(w, "p", "u");
+    st = st ? st
+            : rill_xml_c14n_start_ns(
+                w, "xsi", "http://www.w3.org/2001/XMLSchema-instance");
+    st = st ? st : rill_xml_c14n_start(w, "{u}a", attrs);
+    for (int i = 0; st == RILL_OK && i < 20; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "{u}e%d", i);
+        st = rill_xml_c14n_start(w, tag, NULL);
+        for (int j = 0; st == RILL_OK && j < 30; j++) {
+            st = rill_xml_c14n_data(w, " text in pieces ", 16);
+        }
+        st = st ? st : rill_xml_c14n_end(w, tag);
+    }
+    st = st ? st : rill_xml_c14n_pi(w, "pi", "data");
+    st = st ? st : rill_xml_c14n_end(w, "{u}a");
+    st = st ? st : rill_xml_c14n_comment(w, "after");
+    if (st != RILL_OK) {
+        cr_expect_eq(rill_xml_c14n_writer_error(w)->code, st);
+        cr_expect_eq(rill_xml_c14n_comment(w, "again"), st, "sticky");
+    } else {
+        size_t size;
+        const char *data = rill_sink_buffer_data(sink, &size);
+        cr_expect_gt(size, 20 * 30 * 16);
+        cr_expect_eq(memcmp(data, "<!--before-->\n<n1:a xmlns:n0=", 29), 0,
+                     "%.*s", (int)size, data);
+        cr_expect_eq(memcmp(data + size - 20, "</n1:a>\n<!--after-->", 20), 0,
+                     "%.*s", (int)size, data);
+    }
+    rill_xml_c14n_writer_free(w);
+    rill_sink_free(sink);
+    return st;
+}
+
+Test(xml_c14n, writer_out_of_memory_is_sticky) {
+    test_oom_loop(oom_writer);
+}

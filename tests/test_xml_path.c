@@ -747,6 +747,64 @@ Test(xml_path, out_of_memory) {
     rill_xml_doc_free(doc);
 }
 
+/* A lazy walk of more than 8 steps (the iterator's own cursors) through
+ * `..` (its set of parents): a failure is sticky and the walk can still
+ * be cleared. */
+static rill_status
+oom_iter(test_alloc *ta, const void *root) {
+    rill_xml_path *p;
+    rill_status st = rill_xml_path_compile("././././././././{*}b/*/..", NULL, 0,
+                                           &ta->allocator, &p, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    rill_xml_path_iter it;
+    st = rill_xml_path_iter_init(&it, p, root);
+    size_t count = 0;
+    rill_xml_node *n = NULL;
+    while (st == RILL_OK
+           && (st = rill_xml_path_iter_next(&it, &n)) == RILL_OK) {
+        cr_expect_str_eq(rill_xml_node_tag(n), "b");
+        count++;
+    }
+    if (st == RILL_DONE) {
+        cr_expect_eq(count, 2);
+        cr_expect_null(n);
+        st = RILL_OK;
+    } else if (st == RILL_E_NOMEM && count > 0) {
+        cr_expect_eq(rill_xml_path_iter_next(&it, &n), st, "sticky");
+    }
+    rill_xml_path_iter_clear(&it);
+    rill_xml_path_free(p);
+    return st;
+}
+
+/* findtext through `..`, which keeps a set of parents. */
+static rill_status
+oom_findtext(test_alloc *ta, const void *root) {
+    rill_xml_path *p;
+    rill_status st =
+        rill_xml_path_compile("{*}b/*/../e", NULL, 0, &ta->allocator, &p, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    const char *text = NULL;
+    st = rill_xml_path_findtext(p, root, "none", &text);
+    if (st == RILL_OK) {
+        cr_expect_str_eq(text, "q");
+    }
+    rill_xml_path_free(p);
+    return st;
+}
+
+Test(xml_path, iter_and_findtext_out_of_memory) {
+    rill_xml_doc *doc = parse("<a xmlns:x='X'><b k='1'><x:c/>t</b>"
+                              "<b k='2'><e>q</e></b></a>");
+    test_oom_loop_ctx(oom_iter, rill_xml_doc_root(doc));
+    test_oom_loop_ctx(oom_findtext, rill_xml_doc_root(doc));
+    rill_xml_doc_free(doc);
+}
+
 Test(xml_path, out_of_memory_many_steps) {
     rill_xml_doc *doc = parse("<a><b/></a>");
     const rill_xml_node *r = rill_xml_doc_root(doc);

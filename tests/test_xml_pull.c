@@ -875,6 +875,71 @@ Test(xml_pull, out_of_memory_while_pushing) {
     test_oom_loop(oom_push);
 }
 
+/* Pulls over a source lending 5 bytes at a time, whose memory comes from
+ * the same allocator. */
+static rill_status
+oom_pull_chunked(test_alloc *ta) {
+    test_chunks ch = {oom_xml, sizeof oom_xml - 1, 0, 5};
+    rill_io_options io = {.allocator = &ta->allocator, .buffer_size = 5};
+    rill_source *src;
+    rill_status st =
+        rill_source_new_callback(test_chunks_read, &ch, &io, &src, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    rill_xml_options o = {
+        .allocator = &ta->allocator, .keep_comments = true, .keep_pis = true};
+    rill_xml_pull *q;
+    st = rill_xml_pull_new(src, RILL_XML_EVENTS_ALL, &o, &q, NULL);
+    if (st == RILL_OK) {
+        trace t = {0};
+        st = drain(q, &t, KEEP);
+        if (st == RILL_DONE) {
+            cr_expect_str_eq(t.buf, oom_want);
+            st = RILL_OK;
+        }
+        rill_xml_pull_free(q);
+    }
+    rill_source_free(src);
+    return st;
+}
+
+Test(xml_pull, out_of_memory_over_a_chunked_source) {
+    test_oom_loop(oom_pull_chunked);
+}
+
+/* Feeds the whole document in 4-byte pieces before reading any event:
+ * a failure is sticky in feed and close too. */
+static rill_status
+oom_feed_sticky(test_alloc *ta) {
+    rill_xml_options o = {.allocator = &ta->allocator};
+    rill_xml_pull *q;
+    rill_status st = rill_xml_pull_new_push(RILL_XML_EVENTS_ALL, &o, &q, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    size_t n = sizeof oom_xml - 1;
+    for (size_t i = 0; i < n && st == RILL_OK; i += 4) {
+        st = rill_xml_pull_feed(q, oom_xml + i, n - i < 4 ? n - i : 4);
+    }
+    st = st ? st : rill_xml_pull_close(q);
+    trace t = {0};
+    st = st ? st : drain(q, &t, KEEP);
+    if (st == RILL_DONE) {
+        st = RILL_OK;
+    } else {
+        cr_expect_eq(rill_xml_pull_error(q)->code, st);
+        cr_expect_eq(rill_xml_pull_feed(q, "<", 1), st, "sticky feed");
+        cr_expect_eq(rill_xml_pull_close(q), st, "sticky close");
+    }
+    rill_xml_pull_free(q);
+    return st;
+}
+
+Test(xml_pull, out_of_memory_is_sticky_in_feed_and_close) {
+    test_oom_loop(oom_feed_sticky);
+}
+
 Test(xml_pull, open_elements_moved_elsewhere_are_still_spared) {
     const char *xml = "<root><rec>a<x/>b</rec></root>";
     rill_source *src;

@@ -704,6 +704,62 @@ Test(xml_serialize, tostring_out_of_memory) {
     rill_xml_doc_free(doc);
 }
 
+/* rill_xml_write to a buffer sink whose memory comes from the same
+ * allocator: the namespace table and the sink's growth both fail. */
+static rill_status
+oom_write(test_alloc *ta, const void *root) {
+    rill_io_options io = {.allocator = &ta->allocator};
+    rill_sink *sink;
+    rill_status st = rill_sink_new_buffer(0, &io, &sink, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    rill_xml_write_options o = {.allocator = &ta->allocator,
+                                .xml_declaration = RILL_XML_DECLARATION_ALWAYS};
+    rill_error err;
+    st = rill_xml_write(root, sink, &o, &err);
+    if (st == RILL_OK) {
+        st = rill_sink_flush(sink);
+    }
+    if (st == RILL_OK) {
+        /* The same bytes as tostring with libc's allocator. */
+        rill_xml_write_options plain = {.xml_declaration =
+                                            RILL_XML_DECLARATION_ALWAYS};
+        char *want;
+        size_t want_size, size;
+        cr_assert_eq(rill_xml_tostring(root, &plain, &want, &want_size, NULL),
+                     RILL_OK);
+        const char *data = rill_sink_buffer_data(sink, &size);
+        cr_expect_gt(size, 3000);
+        cr_expect_eq(size, want_size);
+        cr_expect_eq(memcmp(data, want, size), 0);
+        free(want);
+    } else {
+        cr_expect_eq(err.code, st);
+    }
+    /* A failure is the namespace table's or the sink's, which the sink
+     * keeps. */
+    rill_status sink_st = rill_sink_error(sink)->code;
+    cr_expect(sink_st == RILL_OK || sink_st == st, "sink %s, write %s",
+              rill_status_name(sink_st), rill_status_name(st));
+    cr_expect_eq(rill_sink_free(sink), sink_st);
+    return st;
+}
+
+Test(xml_serialize, write_out_of_memory) {
+    /* Long enough for the buffer sink to grow several times. */
+    char xml[4096] = "<p:a xmlns:p=\"urn:p\" xmlns=\"urn:d\" "
+                     "xmlns:q=\"urn:q\"><b p:x=\"1\" q:y=\"2\"/>"
+                     "<c xmlns=\"urn:e\"/>";
+    for (int i = 0; i < 100; i++) {
+        strcat(xml, "<p:t>0123456789012345678</p:t>");
+    }
+    strcat(xml, "</p:a>");
+    rill_xml_doc *doc = parse(xml);
+    test_oom_loop_ctx(oom_write, rill_xml_doc_root(doc));
+    rill_xml_doc_free(doc);
+}
+
 Test(xml_serialize, indent_out_of_memory) {
     /* Indentation longer than the tree shares: every string is new. */
     char xml[8192] = "<a>";

@@ -818,6 +818,202 @@ Test(xml_tree, out_of_memory_while_building) {
     test_oom_loop(oom_build);
 }
 
+/* 600 bytes: longer than the arena's small blocks, so each copy of it
+ * gets an allocation of its own. */
+static const char *
+long_text(void) {
+    static char s[601];
+    if (s[0] == '\0') {
+        memset(s, 'x', sizeof s - 1);
+    }
+    return s;
+}
+
+/* Runs setter status `st` and checks that a failure kept `before` (NULL:
+ * None) in `now`, as the setters promise. */
+static rill_status
+kept_on_failure(rill_status st, const char *now, const char *before) {
+    if (st != RILL_OK) {
+        if (before == NULL) {
+            cr_expect_null(now);
+        } else {
+            cr_expect_str_eq(now, before);
+        }
+    }
+    return st;
+}
+
+static rill_status
+oom_edit(test_alloc *ta) {
+    rill_xml_options o = {.allocator = &ta->allocator};
+    rill_xml_doc *doc, *other = NULL;
+    rill_status st = rill_xml_doc_new(&o, &doc);
+    if (st != RILL_OK) {
+        return st;
+    }
+    const char *big = long_text();
+    rill_xml_node *r = NULL, *c = NULL, *pi = NULL, *copy = NULL;
+    st = rill_xml_element_new(doc, "r", &r);
+    st = st ? st : rill_xml_doc_set_root(doc, r);
+    st = st ? st : rill_xml_comment_new(doc, big, &c);
+    st = st ? st : rill_xml_append(r, c);
+    st = st ? st : rill_xml_pi_new(doc, "target", big, &pi);
+    st = st ? st : rill_xml_insert(r, 0, pi);
+    if (st == RILL_OK) {
+        st = kept_on_failure(rill_xml_node_set_text_len(r, big, 600),
+                             rill_xml_node_text(r), NULL);
+    }
+    if (st == RILL_OK) {
+        st = kept_on_failure(rill_xml_node_set_tail(c, big),
+                             rill_xml_node_tail(c), NULL);
+    }
+    if (st == RILL_OK) {
+        st = kept_on_failure(rill_xml_node_set_tail_len(pi, big, 599),
+                             rill_xml_node_tail(pi), NULL);
+    }
+    if (st == RILL_OK) {
+        st = kept_on_failure(rill_xml_node_set_text(pi, "short data"),
+                             rill_xml_pi_data(pi), big);
+    }
+    if (st == RILL_OK) {
+        st = kept_on_failure(rill_xml_node_set_text(c, "a new comment"),
+                             rill_xml_node_text(c), big);
+    }
+    if (st == RILL_OK) {
+        st = kept_on_failure(
+            rill_xml_element_set_tag(r, "{urn:a-rather-long-namespace}root"),
+            rill_xml_node_tag(r), "r");
+    }
+    for (int i = 0; st == RILL_OK && i < 12; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "k%d", i);
+        st = rill_xml_element_set(r, name, big);
+    }
+    if (st == RILL_OK) {
+        cr_expect_eq(rill_xml_element_del(r, "k3"), RILL_OK);
+        st = rill_xml_doc_new(&o, &other);
+    }
+    /* A deep copy into another document. */
+    st = st ? st : rill_xml_node_copy(other, r, &copy);
+    st = st ? st : rill_xml_doc_set_root(other, copy);
+    if (st == RILL_OK) {
+        cr_expect_eq(rill_xml_node_child_count(copy), 2);
+        cr_expect_eq(rill_xml_element_attr_count(copy), 11);
+        cr_expect_str_eq(rill_xml_node_tag(copy),
+                         "{urn:a-rather-long-namespace}root");
+        cr_expect_str_eq(rill_xml_node_text(copy), big);
+        cr_expect_str_eq(rill_xml_pi_data(rill_xml_node_first_child(copy)),
+                         "short data");
+        cr_expect_str_eq(rill_xml_node_tail(rill_xml_node_last_child(copy)),
+                         big);
+    }
+    rill_xml_doc_free(other);
+    rill_xml_doc_free(doc);
+    return st;
+}
+
+Test(xml_tree, out_of_memory_while_editing) {
+    test_oom_loop(oom_edit);
+}
+
+static const char oom_xml[] =
+    "<a xmlns:p='u' p:k='v' j='w'>text<b>more<!--c--><?p d?></b>tail"
+    "<p:c/></a>";
+
+/* rill_xml_parse over a source lending 7 bytes at a time, whose own
+ * memory comes from the same allocator. */
+static rill_status
+oom_parse_source(test_alloc *ta) {
+    test_chunks ch = {oom_xml, sizeof oom_xml - 1, 0, 7};
+    rill_io_options io = {.allocator = &ta->allocator, .buffer_size = 16};
+    rill_source *src;
+    rill_status st =
+        rill_source_new_callback(test_chunks_read, &ch, &io, &src, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    rill_xml_options o = {
+        .allocator = &ta->allocator, .keep_comments = true, .keep_pis = true};
+    rill_xml_doc *doc = (rill_xml_doc *)&doc;
+    rill_error err;
+    st = rill_xml_parse(src, &o, &doc, &err);
+    if (st == RILL_OK) {
+        expect_tree(rill_xml_doc_root(doc),
+                    "a(text)[b(more)[!(c) ?(p d)]'tail' {u}c]");
+        rill_xml_doc_free(doc);
+    } else {
+        cr_expect_eq(err.code, st);
+        cr_expect_null(doc);
+    }
+    rill_source_free(src);
+    return st;
+}
+
+Test(xml_tree, parse_out_of_memory) {
+    test_oom_loop(oom_parse_source);
+}
+
+static rill_status
+oom_parse_path(test_alloc *ta, const void *path) {
+    rill_xml_options o = {.allocator = &ta->allocator};
+    rill_xml_doc *doc = (rill_xml_doc *)&doc;
+    rill_error err;
+    rill_status st = rill_xml_parse_path(path, &o, &doc, &err);
+    if (st == RILL_OK) {
+        expect_tree(rill_xml_doc_root(doc), "a(text)[b(more)'tail' {u}c]");
+        rill_xml_doc_free(doc);
+    } else {
+        cr_expect_eq(err.code, st);
+        cr_expect_null(doc);
+    }
+    return st;
+}
+
+Test(xml_tree, parse_path_out_of_memory) {
+    char *path = test_temp_file(oom_xml, sizeof oom_xml - 1);
+    cr_assert_not_null(path);
+    test_oom_loop_ctx(oom_parse_path, path);
+    remove(path);
+    free(path);
+}
+
+/* The incremental parser fed 3 bytes at a time: a failure is sticky, the
+ * close returns it, and the parser can still be freed. */
+static rill_status
+oom_parser(test_alloc *ta) {
+    rill_xml_options o = {.allocator = &ta->allocator};
+    rill_xml_parser *p;
+    rill_error err;
+    rill_status st = rill_xml_parser_new(&o, &p, &err);
+    if (st != RILL_OK) {
+        cr_expect_eq(err.code, st);
+        return st;
+    }
+    size_t n = sizeof oom_xml - 1;
+    for (size_t i = 0; i < n && st == RILL_OK; i += 3) {
+        st = rill_xml_parser_feed(p, oom_xml + i, n - i < 3 ? n - i : 3);
+    }
+    rill_xml_doc *doc = (rill_xml_doc *)&doc;
+    if (st != RILL_OK) {
+        cr_expect_eq(rill_xml_parser_error(p)->code, st);
+        cr_expect_eq(rill_xml_parser_feed(p, "<", 1), st, "sticky feed");
+        cr_expect_eq(rill_xml_parser_close(p, &doc), st, "sticky close");
+        cr_expect_null(doc);
+    } else {
+        st = rill_xml_parser_close(p, &doc);
+    }
+    if (st == RILL_OK) {
+        expect_tree(rill_xml_doc_root(doc), "a(text)[b(more)'tail' {u}c]");
+        rill_xml_doc_free(doc);
+    }
+    rill_xml_parser_free(p);
+    return st;
+}
+
+Test(xml_tree, parser_out_of_memory_is_sticky) {
+    test_oom_loop(oom_parser);
+}
+
 Test(xml_tree, attributes_added_to_parsed_elements) {
     /* Parsed elements without attributes have no room for them in the
      * node: the first one goes to the document's side table. */

@@ -1383,6 +1383,75 @@ Test(xml_writer, check_name_out_of_memory) {
     test_oom_loop(oom_check_name);
 }
 
+/* Starts element `tag` with 20 namespaced attributes: closing its start
+ * tag resolves them and sorts them in a new array to find duplicates. */
+static rill_status
+start_with_attrs(rill_xml_writer *w, const char *tag) {
+    rill_status st = rill_xml_writer_start_element(w, tag);
+    for (int i = 0; i < 20 && st == RILL_OK; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "{urn:a%d}k", i);
+        st = rill_xml_writer_attribute(w, name, "v");
+    }
+    return st;
+}
+
+/* The calls oom_doc does not make: a DOCTYPE and processing instructions
+ * with non-ASCII names (checked with expat's tables, which allocate), and
+ * a comment, a CDATA section and an end tag that each close a start tag
+ * of many attributes; then a flush. A failure is sticky and the writer can
+ * still be freed. */
+static rill_status
+oom_other_calls(test_alloc *ta) {
+    rill_sink *sink;
+    cr_assert_eq(rill_sink_new_buffer(0, NULL, &sink, NULL), RILL_OK);
+    rill_xml_writer_options o = {.allocator = &ta->allocator};
+    rill_xml_writer *w;
+    rill_status st = rill_xml_writer_new(sink, &o, &w, NULL);
+    if (st != RILL_OK) {
+        rill_sink_free(sink);
+        return st;
+    }
+    st = rill_xml_writer_doctype(w, "d\xc3\xa9", NULL, "d.dtd");
+    st = st ? st : rill_xml_writer_pi(w, "p\xc3\xa9", "data");
+    st = st ? st : rill_xml_writer_start_element(w, "d\xc3\xa9");
+    st = st ? st : start_with_attrs(w, "{urn:e}e");
+    st = st ? st : rill_xml_writer_comment(w, "closes e's start tag");
+    st = st ? st : rill_xml_writer_end_element(w, "{urn:e}e");
+    st = st ? st : start_with_attrs(w, "{urn:e}f");
+    st = st ? st : rill_xml_writer_cdata(w, "x]]>y", 5);
+    st = st ? st : rill_xml_writer_end_element(w, "{urn:e}f");
+    st = st ? st : start_with_attrs(w, "{urn:e}g");
+    st = st ? st : rill_xml_writer_end_element(w, "{urn:e}g");
+    st = st ? st : rill_xml_writer_pi(w, "q\xc3\xa9", NULL);
+    st = st ? st : rill_xml_writer_end_element(w, NULL);
+    st = st ? st : rill_xml_writer_comment(w, "after");
+    st = st ? st : rill_xml_writer_flush(w);
+    if (st != RILL_OK) {
+        cr_expect_eq(rill_xml_writer_error(w)->code, st);
+        cr_expect_eq(rill_xml_writer_comment(w, "again"), st, "sticky");
+        cr_expect_eq(rill_xml_writer_flush(w), st, "sticky");
+    }
+    cr_expect_eq(rill_xml_writer_free(w), st);
+    if (st == RILL_OK) {
+        size_t n;
+        const char *data = rill_sink_buffer_data(sink, &n);
+        rill_xml_doc *doc;
+        rill_error err;
+        cr_expect_eq(rill_xml_parse_memory(data, n, NULL, &doc, &err), RILL_OK,
+                     "%s", err.message);
+        rill_xml_doc_free(doc);
+        cr_expect_eq(memcmp(data, "<!DOCTYPE d\xc3\xa9 SYSTEM \"d.dtd\">", 25),
+                     0, "%.*s", (int)n, data);
+    }
+    rill_sink_free(sink);
+    return st;
+}
+
+Test(xml_writer, other_calls_out_of_memory_are_sticky) {
+    test_oom_loop(oom_other_calls);
+}
+
 /* MARK: Property test: written, parsed back by rill */
 
 /* xorshift64* */
