@@ -882,6 +882,37 @@ Test(csv_writer, sink_limit_is_sticky) {
     rill_sink_free(s);
 }
 
+/* Rows of every kind, by write and by field, about 190 KB in all. */
+static rill_status
+produce_rows(rill_sink *sink, const void *ctx, rill_error *err) {
+    (void)ctx;
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_writer *w;
+    cr_assert_eq(rill_csv_writer_new(sink, &d, NULL, &w, NULL), RILL_OK);
+    rill_csv_field row[] = {S("plain"),      S("a,b"), S("say \"hi\""),
+                            S("two\nlines"), N,        F(1.5),
+                            I(-42)};
+    rill_status st = RILL_OK;
+    for (int i = 0; i < 4000; i++) {
+        if (i % 2 == 0) {
+            test_sticky(&st, rill_csv_writer_write(w, row, COUNT(row)));
+        } else {
+            for (size_t k = 0; k < COUNT(row); k++) {
+                test_sticky(&st, rill_csv_writer_field(w, &row[k]));
+            }
+            test_sticky(&st, rill_csv_writer_end_record(w));
+        }
+    }
+    test_sticky(&st, rill_csv_writer_flush(w));
+    *err = *rill_csv_writer_error(w);
+    test_sticky(&st, rill_csv_writer_free(w));
+    return st;
+}
+
+Test(csv_writer, every_sink_failure_is_reported_and_keeps_a_prefix) {
+    test_write_failures(produce_rows, NULL);
+}
+
 /* MARK: State */
 
 Test(csv_writer, error_of_null_writer) {

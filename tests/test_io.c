@@ -1333,6 +1333,32 @@ Test(io, callback_sink_rejects_a_null_callback) {
     cr_assert_str_eq(err.message, "write callback must not be NULL");
 }
 
+/* MARK: Sink failures */
+
+/* The pattern, twice over, through rill_sink_write in pieces of every size,
+ * then a flush. */
+static rill_status
+produce_pattern(rill_sink *s, const void *ctx, rill_error *err) {
+    (void)ctx;
+    rill_status st = RILL_OK;
+    for (int round = 0; round < 2; round++) {
+        size_t done = 0;
+        for (size_t i = 0; done < PATTERN_SIZE; i++) {
+            size_t n = piece_sizes[i % PIECE_SIZES_COUNT];
+            n = n < PATTERN_SIZE - done ? n : PATTERN_SIZE - done;
+            test_sticky(&st, rill_sink_write(s, pattern() + done, n));
+            done += n;
+        }
+    }
+    test_sticky(&st, rill_sink_flush(s));
+    *err = *rill_sink_error(s);
+    return st;
+}
+
+Test(io, sinks_report_every_write_failure_and_keep_a_prefix) {
+    test_write_failures(produce_pattern, NULL);
+}
+
 /* MARK: Sink edge cases */
 
 Test(io, sink_free_accepts_null) {

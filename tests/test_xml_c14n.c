@@ -417,6 +417,105 @@ Test(xml_c14n, sink_failure_is_returned_and_sticky) {
     rill_sink_free(sink);
 }
 
+/* A document of every kind of content, about 220 KB canonicalized
+ * (static, NUL-terminated). */
+static const char *
+big_xml(void) {
+    static char *xml;
+    static const char item[] =
+        "<p:item k='a&lt;b \"c\"\t' b='1'>x &lt; y &amp;&amp; z\r"
+        "<!-- c --><?pi data?><e/></p:item>tail\n";
+    if (xml == NULL) {
+        size_t n = 3000, size = 0;
+        xml = malloc(64 + n * (sizeof item - 1));
+        cr_assert_not_null(xml);
+        size += (size_t)sprintf(xml, "<r xmlns:p='urn:p'>");
+        for (size_t i = 0; i < n; i++) {
+            memcpy(xml + size, item, sizeof item - 1);
+            size += sizeof item - 1;
+        }
+        strcpy(xml + size, "</r>");
+    }
+    return xml;
+}
+
+/* Hands the bytes left in the sink on (the caller's part), keeping the
+ * first failure in `*st` and its detail in `*err`. */
+static void
+flush_sink(rill_sink *sink, rill_status *st, rill_error *err) {
+    if (*st == RILL_OK && rill_sink_flush(sink) != RILL_OK) {
+        *err = *rill_sink_error(sink);
+    }
+    test_sticky(st, rill_sink_flush(sink));
+}
+
+static rill_status
+produce_stream(rill_sink *sink, const void *ctx, rill_error *err) {
+    (void)ctx;
+    const char *xml = big_xml();
+    rill_source *src;
+    cr_assert_eq(rill_source_new_memory(xml, strlen(xml), NULL, &src, NULL),
+                 RILL_OK);
+    rill_xml_c14n_options o = {.with_comments = true};
+    rill_status st = rill_xml_c14n(src, sink, &o, NULL, err);
+    rill_source_free(src);
+    flush_sink(sink, &st, err);
+    return st;
+}
+
+static rill_status
+produce_events(rill_sink *sink, const void *ctx, rill_error *err) {
+    (void)ctx;
+    rill_xml_c14n_options o = {.with_comments = true};
+    rill_xml_c14n_writer *w;
+    cr_assert_eq(rill_xml_c14n_writer_new(sink, &o, &w, NULL), RILL_OK);
+    const char *attrs[] = {"k", "a<b \"c\"\t", "b", "1", NULL};
+    rill_status st = RILL_OK;
+    test_sticky(&st, rill_xml_c14n_start_ns(w, "p", "urn:p"));
+    test_sticky(&st, rill_xml_c14n_start(w, "r", NULL));
+    for (int i = 0; i < 3000; i++) {
+        test_sticky(&st, rill_xml_c14n_start(w, "{urn:p}item", attrs));
+        test_sticky(&st, rill_xml_c14n_data(w, "x < y && z\r", 12));
+        test_sticky(&st, rill_xml_c14n_comment(w, " c "));
+        test_sticky(&st, rill_xml_c14n_pi(w, "pi", "data"));
+        test_sticky(&st, rill_xml_c14n_start(w, "e", NULL));
+        test_sticky(&st, rill_xml_c14n_end(w, "e"));
+        test_sticky(&st, rill_xml_c14n_end(w, "{urn:p}item"));
+        test_sticky(&st, rill_xml_c14n_data(w, "tail\n", 5));
+    }
+    test_sticky(&st, rill_xml_c14n_end(w, "r"));
+    *err = *rill_xml_c14n_writer_error(w);
+    rill_xml_c14n_writer_free(w);
+    flush_sink(sink, &st, err);
+    return st;
+}
+
+static rill_status
+produce_node(rill_sink *sink, const void *ctx, rill_error *err) {
+    rill_xml_c14n_options o = {.with_comments = true};
+    rill_status st = rill_xml_c14n_node(ctx, sink, &o, err);
+    flush_sink(sink, &st, err);
+    return st;
+}
+
+Test(xml_c14n, every_sink_failure_is_reported_and_keeps_a_prefix) {
+    test_write_failures(produce_stream, NULL);
+}
+
+Test(xml_c14n, every_writer_sink_failure_is_reported_and_keeps_a_prefix) {
+    test_write_failures(produce_events, NULL);
+}
+
+Test(xml_c14n, every_node_sink_failure_is_reported_and_keeps_a_prefix) {
+    const char *xml = big_xml();
+    rill_xml_options po = {.keep_comments = true, .keep_pis = true};
+    rill_xml_doc *doc;
+    cr_assert_eq(rill_xml_parse_memory(xml, strlen(xml), &po, &doc, NULL),
+                 RILL_OK);
+    test_write_failures(produce_node, rill_xml_doc_root(doc));
+    rill_xml_doc_free(doc);
+}
+
 /* MARK: Trees */
 
 Test(xml_c14n, a_subtree_as_canonicalize_of_tostring) {

@@ -668,6 +668,54 @@ Test(xml_serialize, buffer_sink_limit_is_reported) {
     rill_xml_doc_free(doc);
 }
 
+/* A document of every kind of node, about 200 KB written. */
+static rill_xml_doc *
+big_doc(void) {
+    static const char item[] =
+        "<p:item k='a&lt;b \"c\"\t'>x &lt; y &amp;&amp; z\r"
+        "<!-- c --><?pi data?><e/></p:item>tail\n";
+    size_t n = 3000, size = 0;
+    char *xml = malloc(64 + n * (sizeof item - 1));
+    cr_assert_not_null(xml);
+    size += (size_t)sprintf(xml, "<r xmlns:p='urn:p'>");
+    for (size_t i = 0; i < n; i++) {
+        memcpy(xml + size, item, sizeof item - 1);
+        size += sizeof item - 1;
+    }
+    strcpy(xml + size, "</r>");
+    rill_xml_doc *doc = parse_with(xml, KEEP_COMMENTS | KEEP_PIS, NULL);
+    free(xml);
+    return doc;
+}
+
+/* The root of the document at `ctx`, written twice over. */
+static rill_status
+produce_tree(rill_sink *sink, const void *ctx, rill_error *err) {
+    const rill_xml_node *root = ctx;
+    rill_xml_write_options o = {.xml_declaration = RILL_XML_DECLARATION_ALWAYS};
+    rill_status st = RILL_OK;
+    for (int i = 0; i < 2; i++) {
+        rill_error e = {0};
+        rill_status w = rill_xml_write(root, sink, &o, &e);
+        if (st == RILL_OK) {
+            *err = e;
+        }
+        test_sticky(&st, w);
+    }
+    /* the bytes wait in the sink; the caller flushes it */
+    if (st == RILL_OK && rill_sink_flush(sink) != RILL_OK) {
+        *err = *rill_sink_error(sink);
+    }
+    test_sticky(&st, rill_sink_flush(sink));
+    return st;
+}
+
+Test(xml_serialize, every_sink_failure_is_reported_and_keeps_a_prefix) {
+    rill_xml_doc *doc = big_doc();
+    test_write_failures(produce_tree, rill_xml_doc_root(doc));
+    rill_xml_doc_free(doc);
+}
+
 /* MARK: Out of memory */
 
 Test(xml_serialize, tostring_out_of_memory) {

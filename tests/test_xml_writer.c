@@ -1313,6 +1313,43 @@ Test(xml_writer, sink_failure_sticky) {
     rill_sink_free(sink);
 }
 
+/* A document of every kind of content, about 230 KB in all. */
+static rill_status
+produce_document(rill_sink *sink, const void *ctx, rill_error *err) {
+    (void)ctx;
+    rill_xml_writer_options o = {.indent = 2};
+    rill_xml_writer *w;
+    cr_assert_eq(rill_xml_writer_new(sink, &o, &w, NULL), RILL_OK);
+    rill_status st = RILL_OK;
+    test_sticky(&st, rill_xml_writer_start_document(w, -1));
+    test_sticky(&st, rill_xml_writer_start_element(w, "root"));
+    test_sticky(&st, rill_xml_writer_namespace(w, "p", "urn:p"));
+    for (int i = 0; i < 2000; i++) {
+        test_sticky(&st, rill_xml_writer_start_element(w, "p:item"));
+        test_sticky(&st, rill_xml_writer_attribute(w, "k", "a<b & \"c\""));
+        test_sticky(&st, rill_xml_writer_text(w, "x < y && z > w", 14));
+        test_sticky(&st, rill_xml_writer_cdata(w, "raw ]]> text", 12));
+        test_sticky(&st, rill_xml_writer_comment(w, " a comment "));
+        test_sticky(&st, rill_xml_writer_pi(w, "pi", "data"));
+        test_sticky(&st, rill_xml_writer_end_element(w, NULL));
+    }
+    test_sticky(&st, rill_xml_writer_end_element(w, "root"));
+    test_sticky(&st, rill_xml_writer_end_document(w));
+    test_sticky(&st, rill_xml_writer_flush(w));
+    *err = *rill_xml_writer_error(w);
+    test_sticky(&st, rill_xml_writer_free(w));
+    /* the writer moves its output into the sink; the caller flushes it */
+    if (st == RILL_OK && rill_sink_flush(sink) != RILL_OK) {
+        *err = *rill_sink_error(sink);
+    }
+    test_sticky(&st, rill_sink_flush(sink));
+    return st;
+}
+
+Test(xml_writer, every_sink_failure_is_reported_and_keeps_a_prefix) {
+    test_write_failures(produce_document, NULL);
+}
+
 /* MARK: Out of memory */
 
 static rill_status

@@ -76,6 +76,9 @@ static const char out_help[] =
 void
 cli_init(cli *c, const char *prog, const char *synopsis, const char *purpose,
          unsigned flags) {
+    /* A closed pipe must be a failed write (EPIPE), not a silent death:
+     * from the start, since --help and --version write too. */
+    (void)signal(SIGPIPE, SIG_IGN);
     memset(c, 0, sizeof *c);
     c->prog = prog;
     c->synopsis = synopsis;
@@ -596,8 +599,6 @@ cli_input_close(cli_input *in) {
 int
 cli_output_open(const cli *c, rill_sink **out) {
     rill_error err;
-    /* A closed pipe must be a failed write (EPIPE), not a silent death. */
-    (void)signal(SIGPIPE, SIG_IGN);
     if (rill_sink_new_fd(STDOUT_FILENO, NULL, out, &err) != RILL_OK) {
         return cli_fail_output(c, &err);
     }

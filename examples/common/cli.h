@@ -75,7 +75,8 @@ typedef struct cli_input {
     int fd; /* the descriptor we opened, or -1 */
 } cli_input;
 
-/* Sets up `c` for program `prog`. */
+/* Sets up `c` for program `prog`, and ignores SIGPIPE: a write to a
+ * closed pipe fails with EPIPE, reported as CLI.md says. */
 void cli_init(cli *c, const char *prog, const char *synopsis,
               const char *purpose, unsigned flags);
 

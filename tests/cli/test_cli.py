@@ -19,6 +19,9 @@ import tempfile
 import threading
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failwrite import check_write_failures  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -52,6 +55,7 @@ def run(prog, args=(), data=b"", stdout=subprocess.PIPE, path=None):
 
 REFERENCE = r'''
 import base64, csv, io, json, sys
+
 
 def b64(b):
     return base64.b64encode(b).decode()
@@ -388,6 +392,19 @@ class CommonRules(Base):
         with open("/dev/full", "wb") as full:
             rc, _, _ = run("csvcount", ["--help"], stdout=full)
         self.assertEqual(rc, 1)
+
+    def test_failed_writes(self):
+        big = b'"x,y",' * 50 + b"z\r\n"
+        inputs = {"json2csv": b'["x,y", 1.5, "z"]\n' * 20000}
+
+        def check(cond, what):
+            with self.subTest(what=what):
+                self.assertTrue(cond, what)
+
+        for prog in CSV_PROGRAMS:
+            for args in ([], ["--help"], ["--version"]):
+                check_write_failures(check, prog, [os.path.join(BIN, prog)] + args,
+                                     inputs.get(prog, big * 2000))
 
 
 # MARK: csvcount

@@ -26,6 +26,9 @@ import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failwrite import check_write_failures  # noqa: E402
+
 PY312 = "/root/.pyenv/versions/3.12.1/bin/python3"
 if os.path.exists(PY312) and os.path.realpath(sys.executable) != os.path.realpath(PY312) \
         and not os.environ.get("RILL_NO_REEXEC"):
@@ -260,6 +263,7 @@ def run(args=(), data=b"", stdout=subprocess.PIPE):
 # the limit.
 RSS_HELPER = """
 import resource, subprocess, sys
+
 code = subprocess.call(sys.argv[1:])
 print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, file=sys.stderr)
 """
@@ -367,6 +371,16 @@ class Csv2Xml(unittest.TestCase):
                 self.assertEqual(code, 1, err)
                 self.assertTrue(err.startswith("csv2xml: "), err)
                 self.assertEqual(err.count("\n"), 1, err)
+
+    def test_failed_writes(self):
+        def check(cond, what):
+            with self.subTest(what=what):
+                self.assertTrue(cond, what)
+
+        for args, data in (([], b"a,b\n" + b"1,2\n" * 20000),
+                           (["--root", "r", "--row", "e"], b"a\n1\n"),
+                           (["--help"], b""), (["--version"], b"")):
+            check_write_failures(check, "csv2xml", [PROG] + args, data)
 
     def test_flat_memory(self):
         rnd = random.Random(SEED)

@@ -28,6 +28,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failwrite import check_write_failures  # noqa: E402
+
 PY312 = "/root/.pyenv/versions/3.12.1/bin/python3"
 if os.path.exists(PY312) and os.path.realpath(sys.executable) != os.path.realpath(PY312) \
         and not os.environ.get("RILL_NO_REEXEC"):
@@ -307,6 +310,7 @@ def path_rejected(path):
 # the child's ru_maxrss, and this process holds the 20 MB document.
 RSS_HELPER = """
 import os, sys
+
 pid = os.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
@@ -460,6 +464,10 @@ def main():
                        shell=True, input=DOCS[0][0], capture_output=True)
     check(r.returncode == 1 and b"<stdout>" in r.stderr,
           "/dev/full: %r" % r.stderr)
+    big = b"<r>" + b"<e a='1'>text &amp; more</e>\n" * 20000 + b"</r>"
+    for args in (["--record", "e", "--column", "a=@a", "--column", "t=."],
+                 ["--help"], ["--version"]):
+        check_write_failures(check, "xml2csv", [tool] + args, big)
 
     # Flat memory on a ~20 MB document, read from a file and from stdin.
     with tempfile.TemporaryDirectory() as tmp:

@@ -29,6 +29,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failwrite import check_write_failures  # noqa: E402
+
 PY312 = "/root/.pyenv/versions/3.12.1/bin/python3"
 if os.path.exists(PY312) and os.path.realpath(sys.executable) != os.path.realpath(PY312) \
         and not os.environ.get("RILL_NO_REEXEC"):
@@ -494,6 +497,9 @@ def main():
     check_files(ck)
     check_usage(ck)
     check_w3c(ck)
+    big = b"<r>" + b"<e a='1'>text &amp; more</e>\n" * 20000 + b"</r>"
+    for args in ([], ["--with-comments"], ["--help"], ["--version"]):
+        check_write_failures(ck.check, "xmlc14n", [ck.tool] + args, big)
     print("%d passed, %d failed" % (ck.checks - ck.failures, ck.failures))
     sys.exit(1 if ck.failures else 0)
 

@@ -18,6 +18,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failwrite import check_write_failures  # noqa: E402
+
 PY312 = "/root/.pyenv/versions/3.12.1/bin/python3"
 if os.path.exists(PY312) and os.path.realpath(sys.executable) != os.path.realpath(PY312) \
         and not os.environ.get("RILL_NO_REEXEC"):
@@ -227,6 +230,10 @@ def main():
     r = subprocess.run("%s > /dev/full" % tool, shell=True, input=b"<a/>",
                        capture_output=True)
     check(r.returncode == 1 and b"<stdout>" in r.stderr, "/dev/full: %r" % r.stderr)
+    big = b"<r>" + b"<e a='1'>text &amp; more</e>\n" * 20000 + b"</r>"
+    for args in ([], ["--events", "start,end,comment,pi"], ["--help"],
+                 ["--version"]):
+        check_write_failures(check, "xmlevents", [tool] + args, big)
     print("%d passed, %d failed" % (checks - failures, failures))
     sys.exit(1 if failures else 0)
 

@@ -24,6 +24,9 @@ import tempfile
 import xml.etree.ElementTree as ET
 from xml.etree import ElementPath
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failwrite import check_write_failures  # noqa: E402
+
 PREFERRED_PYTHON = '/root/.pyenv/versions/3.12.1/bin/python3'
 
 
@@ -245,6 +248,16 @@ def main():
             ns = rng.choice([{}, {'x': 'X'}, {'x': 'X', '': 'Y'}])
             r.check(doc, path, ns, text=rng.random() < 0.2)
         r.check_errors()
+
+        def check(cond, what):
+            r.cases += 1
+            if not cond:
+                r.failures += 1
+                print('FAIL', what)
+
+        big = b'<r>' + b'<e a="1">text &amp; more</e>\n' * 20000 + b'</r>'
+        for args in (['e'], ['--text', 'e'], ['--help'], ['--version']):
+            check_write_failures(check, 'xmlfind', [binary] + args, big)
     print('%d cases, %d failures' % (r.cases, r.failures))
     return 1 if r.failures else 0
 

@@ -31,6 +31,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failwrite import check_write_failures  # noqa: E402
+
 PREFERRED_PYTHON = '/root/.pyenv/versions/3.12.1/bin/python3'
 
 
@@ -326,6 +329,11 @@ def check_errors(tool, tmp):
         err = p.stderr.decode()
         check(p.returncode == 1 and err.startswith('xmlfmt: <stdout>: '),
               f'/dev/full: rc={p.returncode} err={err!r}')
+
+    big = b'<r>' + b'<e a="1">text &amp; more</e>\n' * 20000 + b'</r>'
+    for args in ([], ['--indent', '2'], ['--help'], ['--version']):
+        check_write_failures(check, 'xmlfmt', [tool] + args, big)
+
 
 # MARK: Main
 

@@ -1,4 +1,5 @@
-/* Test helpers: a failing allocator, chunked sources, temporary files. */
+/* Test helpers: a failing allocator, chunked sources, temporary files,
+ * failing sinks. */
 #ifndef RILL_TEST_SUPPORT_H
 #define RILL_TEST_SUPPORT_H
 
@@ -56,5 +57,49 @@ char *test_temp_file(const void *data, size_t size);
 
 /* Reads a whole file into a malloc'd NUL-terminated buffer. */
 char *test_read_file(const char *path, size_t *size);
+
+/* MARK: Failing sinks */
+
+/* A write callback context that keeps what it is given until it fails:
+ * a call that does not fit in `room` bytes (or, when `chunk` is nonzero,
+ * asks for more than `chunk` bytes: a short write, which a callback must
+ * report as a failure) keeps the bytes that fit and returns -1 with
+ * errno `errnum`, and so does every later call. */
+typedef struct test_fail_sink {
+    size_t room;  /* bytes taken before the failure */
+    size_t chunk; /* 0, or the most one call takes */
+    int errnum;   /* errno of the failure */
+    char *data;   /* what arrived (malloc'd) */
+    size_t size;
+    size_t cap;
+    bool failed;
+    size_t calls_after_failure;
+} test_fail_sink;
+
+/* rill_write_fn over a test_fail_sink. */
+int test_fail_sink_write(void *ctx, const void *data, size_t size);
+
+/* Writes a fixed output to `sink` with the writer under test and returns
+ * its first failure (that of the write calls, the writer's flush and
+ * free), copying the writer's error detail to `err`. */
+typedef rill_status (*test_produce_fn)(rill_sink *sink, const void *ctx,
+                                       rill_error *err);
+
+/* Folds the status of one writer call into `*first`, the first failure so
+ * far: after a failure, every later call must return it again (criterion
+ * assertion). */
+void test_sticky(rill_status *first, rill_status st);
+
+/* Runs `produce` (whose output must be over 140 KB) over sinks that fail:
+ * callback sinks failing at once, after N bytes for many N and with short
+ * writes, at several buffer sizes and errnos; /dev/full through path and
+ * fd sinks (ENOSPC); a closed pipe and a pipe whose reader leaves after N
+ * bytes (EPIPE); a file over RLIMIT_FSIZE (a real short write, then
+ * EFBIG); and a slowly read pipe with interrupted and short writes, which
+ * must succeed. Each failure must be RILL_E_IO from `produce` and from
+ * rill_sink_free, quote the errno, and leave exactly a prefix of the full
+ * output written, no shorter than what the sink reports written
+ * (criterion assertions). */
+void test_write_failures(test_produce_fn produce, const void *ctx);
 
 #endif
