@@ -552,7 +552,8 @@ html_class(const char *local, bool plain) {
         if (n + 1 >= sizeof low) {
             return HTML_PLAIN;
         }
-        if (memcmp(p, "\xE2\x84\xAA", 3) == 0) { /* KELVIN SIGN -> 'k' */
+        /* KELVIN SIGN -> 'k' (byte by byte: the name may end sooner) */
+        if (p[0] == '\xE2' && p[1] == '\x84' && p[2] == '\xAA') {
             low[n++] = 'k';
             p += 2;
             continue;
