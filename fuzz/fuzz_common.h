@@ -191,6 +191,34 @@ same_double(double a, double b) {
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
+/* A growing byte string, kept NUL-terminated. */
+typedef struct fuzz_bytes {
+    char *data;
+    size_t size;
+    size_t cap;
+} fuzz_bytes;
+
+static inline void
+fuzz_bytes_put(fuzz_bytes *b, const void *p, size_t n) {
+    b->data = fuzz_grow(b->data, &b->cap, b->size + n + 1, 1);
+    if (n > 0) {
+        memcpy(b->data + b->size, p, n);
+    }
+    b->size += n;
+    b->data[b->size] = '\0';
+}
+
+static inline void
+fuzz_bytes_puts(fuzz_bytes *b, const char *s) {
+    fuzz_bytes_put(b, s, strlen(s));
+}
+
+static inline void
+fuzz_bytes_putc(fuzz_bytes *b, int c) {
+    char ch = (char)c;
+    fuzz_bytes_put(b, &ch, 1);
+}
+
 /* The input bytes not yet taken, for harnesses that read operations. */
 typedef struct fuzz_input {
     const uint8_t *p;

@@ -38,10 +38,9 @@ wt_enc(const char *enc) {
     return wt_new(&o);
 }
 
-/* The bytes in the sink now (after a writer flush), malloc'd. */
+/* The bytes in the sink now, malloc'd and NUL-terminated. */
 static char *
-wt_peek(wt *t, size_t *size) {
-    rill_xml_writer_flush(t->w);
+sink_copy(const wt *t, size_t *size) {
     size_t n;
     const char *d = rill_sink_buffer_data(t->sink, &n);
     char *s = malloc(n + 1);
@@ -56,21 +55,18 @@ wt_peek(wt *t, size_t *size) {
     return s;
 }
 
+/* The bytes in the sink now (after a writer flush), malloc'd. */
+static char *
+wt_peek(wt *t, size_t *size) {
+    rill_xml_writer_flush(t->w);
+    return sink_copy(t, size);
+}
+
 /* Frees the writer (expecting `st`) and the sink, returning the output. */
 static char *
 wt_done(wt *t, rill_status st, size_t *size) {
     cr_expect_eq(rill_xml_writer_free(t->w), st);
-    size_t n;
-    const char *d = rill_sink_buffer_data(t->sink, &n);
-    char *s = malloc(n + 1);
-    cr_assert_not_null(s);
-    if (n > 0) {
-        memcpy(s, d, n);
-    }
-    s[n] = '\0';
-    if (size != NULL) {
-        *size = n;
-    }
+    char *s = sink_copy(t, size);
     rill_sink_free(t->sink);
     return s;
 }

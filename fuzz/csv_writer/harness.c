@@ -251,28 +251,6 @@ check_int_text(int64_t v, const char *t, size_t n) {
 
 /* MARK: A model of Python's csv.writer */
 
-/* One output buffer. */
-typedef struct bytes {
-    char *data;
-    size_t size;
-    size_t cap;
-} bytes;
-
-static void
-bytes_put(bytes *b, const void *p, size_t n) {
-    b->data = fuzz_grow(b->data, &b->cap, b->size + n, 1);
-    if (n > 0) {
-        memcpy(b->data + b->size, p, n);
-    }
-    b->size += n;
-}
-
-static void
-bytes_putc(bytes *b, int c) {
-    char ch = (char)c;
-    bytes_put(b, &ch, 1);
-}
-
 /*
  * rill writes as CPython 3.12.0 does. Later CPython (3.12.3+, 3.13)
  * changed three things: '\r' and '\n' are always quoted or escaped
@@ -301,7 +279,7 @@ model_special(const rill_csv_dialect *d, unsigned char c) {
 static int
 model_field(const rill_csv_dialect *d, const char *text, size_t len,
             bool is_null, bool first, bool *quoted, bool *bare_newline,
-            bytes *out) {
+            fuzz_bytes *out) {
     if (MODEL_PY_NEWER && len == 0 && d->delimiter == ' '
         && d->skipinitialspace) {
         if (d->quoting == RILL_CSV_QUOTE_NONE
@@ -312,7 +290,7 @@ model_field(const rill_csv_dialect *d, const char *text, size_t len,
         }
         *quoted = true;
     }
-    bytes body = {NULL, 0, 0};
+    fuzz_bytes body = {NULL, 0, 0};
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         bool want_escape = false;
@@ -322,7 +300,7 @@ model_field(const rill_csv_dialect *d, const char *text, size_t len,
             } else {
                 if (d->quotechar != RILL_CSV_NONE && c == d->quotechar) {
                     if (d->doublequote) {
-                        bytes_putc(&body, d->quotechar);
+                        fuzz_bytes_putc(&body, d->quotechar);
                     } else {
                         want_escape = true;
                     }
@@ -339,24 +317,24 @@ model_field(const rill_csv_dialect *d, const char *text, size_t len,
                     free(body.data);
                     return MODEL_NEED_ESCAPE;
                 }
-                bytes_putc(&body, d->escapechar);
+                fuzz_bytes_putc(&body, d->escapechar);
             }
         }
         if ((c == '\n' || c == '\r') && !model_special(d, c)) {
             *bare_newline = true;
         }
-        bytes_putc(&body, c);
+        fuzz_bytes_putc(&body, c);
     }
     if (out != NULL) {
         if (!first) {
-            bytes_putc(out, d->delimiter);
+            fuzz_bytes_putc(out, d->delimiter);
         }
         if (*quoted) {
-            bytes_putc(out, d->quotechar);
+            fuzz_bytes_putc(out, d->quotechar);
         }
-        bytes_put(out, body.data, body.size);
+        fuzz_bytes_put(out, body.data, body.size);
         if (*quoted) {
-            bytes_putc(out, d->quotechar);
+            fuzz_bytes_putc(out, d->quotechar);
         }
     }
     free(body.data);
@@ -366,7 +344,7 @@ model_field(const rill_csv_dialect *d, const char *text, size_t len,
 /* What the model says of one record. */
 typedef struct model_record {
     int code;
-    bytes out;                /* the record's bytes, terminator included */
+    fuzz_bytes out;           /* the record's bytes, terminator included */
     bool quoted[MAX_FIELDS];  /* per field: written between quotes */
     bool bare_newline;        /* a field holds '\r' or '\n' as it is */
     size_t start[MAX_FIELDS]; /* per field: where its bytes begin */
@@ -426,7 +404,7 @@ model_record_write(const rill_csv_dialect *d, const rill_csv_field *f,
         m->quoted[0] = true;
     }
     m->body_size = m->out.size;
-    bytes_put(&m->out, d->lineterminator, strlen(d->lineterminator));
+    fuzz_bytes_put(&m->out, d->lineterminator, strlen(d->lineterminator));
 }
 
 /* MARK: When Python guarantees a round trip */
@@ -603,7 +581,7 @@ typedef struct state {
     const rill_csv_dialect *d;
     rill_csv_writer *w;
     size_t max_record_size;
-    bytes want;      /* what the model says was written */
+    fuzz_bytes want; /* what the model says was written */
     expected exp;    /* records as they should read back */
     bool round_trip; /* Python guarantees a round trip */
     bool stopped;    /* a limit was hit: write nothing more */
@@ -649,7 +627,7 @@ write_record(state *s, const rill_csv_field *f, size_t count, bool by_field) {
             fuzz_fail("a record of %zu bytes passed max_record_size %zu",
                       m.body_size, s->max_record_size);
         }
-        bytes_put(&s->want, m.out.data, m.out.size);
+        fuzz_bytes_put(&s->want, m.out.data, m.out.size);
         expect_record(&s->exp, s->d, f, count, &m);
         /* What Python's reader cannot read back as written: a '\r' or
          * '\n' neither quoted nor escaped, a leading space under

@@ -148,32 +148,6 @@ static const char *const strings[] = {
 
 /* MARK: Bytes */
 
-typedef struct bytes {
-    char *data;
-    size_t size;
-    size_t cap;
-} bytes;
-
-static void
-bytes_put(bytes *b, const void *p, size_t n) {
-    b->data = fuzz_grow(b->data, &b->cap, b->size + n + 1, 1);
-    if (n > 0) {
-        memcpy(b->data + b->size, p, n);
-    }
-    b->size += n;
-    b->data[b->size] = '\0';
-}
-
-static void
-bytes_puts(bytes *b, const char *s) {
-    bytes_put(b, s, strlen(s));
-}
-
-static void
-bytes_putc(bytes *b, char c) {
-    bytes_put(b, &c, 1);
-}
-
 static char *
 dup_bytes(const char *s, size_t n) {
     char *d = fuzz_xrealloc(NULL, n + 1);
@@ -286,19 +260,19 @@ xml_char(uint32_t c) {
 /* `s` as replace_invalid writes it: U+FFFD for each character XML cannot
  * hold and each byte of invalid UTF-8. Sets `*changed` when it differs. */
 static void
-replaced(bytes *out, const char *s, size_t len, bool *changed) {
+replaced(fuzz_bytes *out, const char *s, size_t len, bool *changed) {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         uint32_t c = 0;
         size_t n = utf8_char(p + i, len - i, &c);
         if (n == 0 || !xml_char(c)) {
-            bytes_put(out, "\xef\xbf\xbd", 3);
+            fuzz_bytes_put(out, "\xef\xbf\xbd", 3);
             i += n == 0 ? 1 : n;
             if (changed != NULL) {
                 *changed = true;
             }
         } else {
-            bytes_put(out, p + i, n);
+            fuzz_bytes_put(out, p + i, n);
             i += n;
         }
     }
@@ -306,7 +280,7 @@ replaced(bytes *out, const char *s, size_t len, bool *changed) {
 
 static bool
 has_invalid(const char *s, size_t len) {
-    bytes tmp = {NULL, 0, 0};
+    fuzz_bytes tmp = {NULL, 0, 0};
     bool changed = false;
     replaced(&tmp, s, len, &changed);
     free(tmp.data);
@@ -323,16 +297,16 @@ has_invalid(const char *s, size_t len) {
  * data NUL for a PI. Names are in Clark notation.
  */
 typedef struct stream {
-    bytes out;
-    bytes text; /* character data not yet written out */
+    fuzz_bytes out;
+    fuzz_bytes text; /* character data not yet written out */
 } stream;
 
 static void
 stream_flush_text(stream *s) {
     if (s->text.size > 0) {
-        bytes_putc(&s->out, 'T');
-        bytes_put(&s->out, s->text.data, s->text.size);
-        bytes_putc(&s->out, '\0');
+        fuzz_bytes_putc(&s->out, 'T');
+        fuzz_bytes_put(&s->out, s->text.data, s->text.size);
+        fuzz_bytes_putc(&s->out, '\0');
         s->text.size = 0;
     }
 }
@@ -340,10 +314,10 @@ stream_flush_text(stream *s) {
 static void
 stream_field(stream *s, char kind, const char *a, const char *b) {
     stream_flush_text(s);
-    bytes_putc(&s->out, kind);
-    bytes_put(&s->out, a, strlen(a) + 1);
+    fuzz_bytes_putc(&s->out, kind);
+    fuzz_bytes_put(&s->out, a, strlen(a) + 1);
     if (b != NULL) {
-        bytes_put(&s->out, b, strlen(b) + 1);
+        fuzz_bytes_put(&s->out, b, strlen(b) + 1);
     }
 }
 
@@ -400,7 +374,7 @@ ev_end(void *ctx, const char *tag, size_t tag_len) {
 
 static rill_status
 ev_data(void *ctx, const char *text, size_t len) {
-    bytes_put(&((stream *)ctx)->text, text, len);
+    fuzz_bytes_put(&((stream *)ctx)->text, text, len);
     return RILL_OK;
 }
 
@@ -420,24 +394,24 @@ ev_pi(void *ctx, const char *target, const char *data) {
 
 typedef struct expat_ctx {
     stream s;
-    bytes name; /* a name in Clark notation */
+    fuzz_bytes name; /* a name in Clark notation */
 } expat_ctx;
 
 /* Expat's "uri\1local" as "{uri}local". The separator is one no URI
  * can hold: expat rejects a URI that holds its separator (so Python, which
  * uses '}', cannot read a URI with '}', which XML allows). */
 static const char *
-clark(bytes *b, const XML_Char *name) {
+clark(fuzz_bytes *b, const XML_Char *name) {
     b->size = 0;
-    bytes_put(b, "", 0);
+    fuzz_bytes_put(b, "", 0);
     const char *sep = strchr(name, '\x01');
     if (sep != NULL) {
-        bytes_putc(b, '{');
-        bytes_put(b, name, (size_t)(sep - name));
-        bytes_putc(b, '}');
+        fuzz_bytes_putc(b, '{');
+        fuzz_bytes_put(b, name, (size_t)(sep - name));
+        fuzz_bytes_putc(b, '}');
         name = sep + 1;
     }
-    bytes_puts(b, name);
+    fuzz_bytes_puts(b, name);
     return b->data;
 }
 
@@ -449,7 +423,7 @@ x_start(void *ctx, const XML_Char *name, const XML_Char **atts) {
         n++;
     }
     attr_ref *v = fuzz_xrealloc(NULL, n * sizeof *v);
-    bytes *copies = fuzz_xrealloc(NULL, (n + 1) * sizeof *copies);
+    fuzz_bytes *copies = fuzz_xrealloc(NULL, (n + 1) * sizeof *copies);
     for (size_t i = 0; i < n; i++) {
         memset(&copies[i], 0, sizeof copies[i]);
         v[i].name = clark(&copies[i], atts[2 * i]);
@@ -472,7 +446,7 @@ x_end(void *ctx, const XML_Char *name) {
 static void XMLCALL
 x_data(void *ctx, const XML_Char *s, int len) {
     expat_ctx *x = ctx;
-    bytes_put(&x->s.text, s, (size_t)len);
+    fuzz_bytes_put(&x->s.text, s, (size_t)len);
 }
 
 static void XMLCALL
@@ -534,38 +508,38 @@ model_lookup(const model *m, const char *prefix, size_t len) {
 /* `name` as a namespace-aware parser reports it; false when the model
  * cannot tell (a prefix the user did not declare). */
 static bool
-model_expand(const model *m, const char *name, bytes *out) {
+model_expand(const model *m, const char *name, fuzz_bytes *out) {
     out->size = 0;
-    bytes_put(out, "", 0);
+    fuzz_bytes_put(out, "", 0);
     if (name[0] == '{') {
         const char *close = strchr(name, '}');
         if (close == NULL) {
             fuzz_fail("the writer accepted the name '%s'", name);
         }
-        bytes uri = {NULL, 0, 0};
+        fuzz_bytes uri = {NULL, 0, 0};
         replaced(&uri, name + 1, (size_t)(close - name - 1), NULL);
         if (uri.size > 0) {
-            bytes_putc(out, '{');
-            bytes_put(out, uri.data, uri.size);
-            bytes_putc(out, '}');
+            fuzz_bytes_putc(out, '{');
+            fuzz_bytes_put(out, uri.data, uri.size);
+            fuzz_bytes_putc(out, '}');
         }
         free(uri.data);
-        bytes_puts(out, close + 1);
+        fuzz_bytes_puts(out, close + 1);
         return true;
     }
     const char *colon = strchr(name, ':');
     if (colon == NULL) {
-        bytes_puts(out, name);
+        fuzz_bytes_puts(out, name);
         return true;
     }
     const char *uri = model_lookup(m, name, (size_t)(colon - name));
     if (uri == NULL || uri[0] == '\0') {
         return false;
     }
-    bytes_putc(out, '{');
-    bytes_puts(out, uri);
-    bytes_putc(out, '}');
-    bytes_puts(out, colon + 1);
+    fuzz_bytes_putc(out, '{');
+    fuzz_bytes_puts(out, uri);
+    fuzz_bytes_putc(out, '}');
+    fuzz_bytes_puts(out, colon + 1);
     return true;
 }
 
@@ -575,9 +549,9 @@ model_indent(model *m, size_t level) {
     if (m->indent == 0 || m->depth == 0) {
         return;
     }
-    bytes_putc(&m->s.text, '\n');
+    fuzz_bytes_putc(&m->s.text, '\n');
     for (size_t i = 0; i < level * m->indent; i++) {
-        bytes_putc(&m->s.text, ' ');
+        fuzz_bytes_putc(&m->s.text, ' ');
     }
 }
 
@@ -599,7 +573,7 @@ model_close_tag(model *m) {
     }
     m->tag_pending = false;
     mframe *f = &m->frames[m->depth - 1];
-    bytes name = {NULL, 0, 0};
+    fuzz_bytes name = {NULL, 0, 0};
     if (!model_expand(m, f->given, &name)) {
         m->valid = false;
     }
@@ -675,7 +649,7 @@ static void
 model_bind(model *m, const char *prefix, const char *uri) {
     m->bindings = fuzz_grow(m->bindings, &m->bindings_cap, m->n_bindings + 1,
                             sizeof *m->bindings);
-    bytes u = {NULL, 0, 0};
+    fuzz_bytes u = {NULL, 0, 0};
     replaced(&u, uri, strlen(uri), NULL);
     m->bindings[m->n_bindings].prefix = dup_bytes(prefix, strlen(prefix));
     m->bindings[m->n_bindings].uri = dup_bytes(u.data ? u.data : "", u.size);
@@ -687,7 +661,7 @@ static void
 model_attr(model *m, const char *name, const char *value) {
     m->attrs =
         fuzz_grow(m->attrs, &m->attrs_cap, m->n_attrs + 1, sizeof *m->attrs);
-    bytes v = {NULL, 0, 0};
+    fuzz_bytes v = {NULL, 0, 0};
     replaced(&v, value, strlen(value), NULL);
     m->attrs[m->n_attrs].name = dup_bytes(name, strlen(name));
     m->attrs[m->n_attrs].value = dup_bytes(v.data ? v.data : "", v.size);
@@ -728,7 +702,7 @@ model_clear(model *m) {
 /* The callback sink's destination: takes bytes until `limit`, then fails
  * every write. */
 typedef struct cb_sink {
-    bytes got;
+    fuzz_bytes got;
     size_t limit;
     unsigned failures;
 } cb_sink;
@@ -740,7 +714,7 @@ cb_write(void *ctx, const void *data, size_t size) {
         c->failures++;
         return -1;
     }
-    bytes_put(&c->got, data, size);
+    fuzz_bytes_put(&c->got, data, size);
     return 0;
 }
 
@@ -1089,8 +1063,8 @@ do_comment(state *s, fuzz_input *in) {
         }
         model_child(&s->m);
         s->m.wrote_any = true;
-        bytes t = {NULL, 0, 0};
-        bytes_put(&t, "", 0);
+        fuzz_bytes t = {NULL, 0, 0};
+        fuzz_bytes_put(&t, "", 0);
         replaced(&t, text, n, NULL);
         stream_field(&s->m.s, '!', t.data, NULL);
         free(t.data);
@@ -1124,8 +1098,8 @@ do_pi(state *s, fuzz_input *in, uint8_t param) {
         }
         model_child(&s->m);
         s->m.wrote_any = true;
-        bytes t = {NULL, 0, 0};
-        bytes_put(&t, "", 0);
+        fuzz_bytes t = {NULL, 0, 0};
+        fuzz_bytes_put(&t, "", 0);
         replaced(&t, data != NULL ? data : "", n, NULL);
         stream_field(&s->m.s, '?', target, t.data);
         free(t.data);
