@@ -73,6 +73,7 @@ struct rill_csv_reader {
     size_t frun;       /* its last bytes that are the input's own, */
     uint64_t frun_end; /* ending at this input offset */
     uint64_t eol_off;  /* where the last EOL happened in the input */
+    bool in_eol;       /* stepping that EOL: failures happen there */
 
     rill_csv_field *fields;
     size_t nfields, capfields;
@@ -152,7 +153,8 @@ line_start_in_block(const rill_csv_reader *r) {
     return r->blk + (r->line_off - r->blk_off);
 }
 
-/* Records a failure found at `p` (NULL: at the end of input); sticky. */
+/* Records a failure found at `p` (NULL: at the EOL being stepped, else at
+ * the end of input); sticky. */
 static rill_status fail_at(rill_csv_reader *r, rill_status code, const char *p,
                            const char *fmt, ...) RILL_PRINTF(4, 5);
 
@@ -165,6 +167,9 @@ fail_at(rill_csv_reader *r, rill_status code, const char *p, const char *fmt,
     if (p != NULL && r->blk != NULL) {
         e->offset = offset_of(r, p);
         e->column = r->line_chars + count_leads(line_start_in_block(r), p) + 1;
+    } else if (r->in_eol) {
+        e->offset = r->eol_off;
+        e->column = 0;
     } else {
         e->offset = r->blk_off + (uint64_t)(r->end - r->blk);
         e->column = 0;
@@ -608,7 +613,10 @@ static int
 end_of_line(rill_csv_reader *r, const char *next) {
     r->eol_off = next != NULL ? offset_of(r, next)
                               : r->blk_off + (uint64_t)(r->end - r->blk);
-    if (step(r, EOL, NULL) != RILL_OK) {
+    r->in_eol = true;
+    rill_status st = step(r, EOL, NULL);
+    r->in_eol = false;
+    if (st != RILL_OK) {
         return -1;
     }
     r->line_has_bytes = false;

@@ -376,6 +376,54 @@ Test(csv_reader, max_fields_limits_a_record) {
                    "[\"a\",\"b\",\"c\"]\n!ERR record has more than 3 fields\n");
 }
 
+/* Reads `data` with a pull reader (chunk 0: a memory source) to its first
+ * error and returns that error. */
+static rill_error
+first_error(const char *data, size_t size, const rill_csv_dialect *d,
+            const rill_csv_reader_options *opts, size_t chunk) {
+    test_chunks tc = {data, size, 0, chunk};
+    rill_io_options io = {0};
+    io.buffer_size = chunk;
+    rill_source *src;
+    rill_status st =
+        chunk == 0
+            ? rill_source_new_memory(data, size, NULL, &src, NULL)
+            : rill_source_new_callback(test_chunks_read, &tc, &io, &src, NULL);
+    cr_assert_eq(st, RILL_OK);
+    rill_csv_reader *r;
+    cr_assert_eq(rill_csv_reader_new(src, d, opts, &r, NULL), RILL_OK);
+    rill_csv_record rec;
+    while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
+    }
+    rill_error e = *rill_csv_reader_error(r);
+    rill_csv_reader_free(r);
+    rill_source_free(src);
+    return e;
+}
+
+/* A delimiter that is a line break ends a quoted field; the record's next
+ * field then ends at the line's EOL, and over max_fields the error is
+ * there however the input arrives (found by fuzz/csv_reader: it was put
+ * at the end of whatever block was read). */
+Test(csv_reader, max_fields_error_at_a_line_end) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    d.delimiter = '\n';
+    rill_csv_reader_options o = {0};
+    o.max_fields = 1;
+    const char *data = "x\n\"\"\nmore\nlines\n";
+    for (size_t i = 0; i <= test_chunk_sizes_count; i++) {
+        size_t chunk = i == 0 ? 0 : test_chunk_sizes[i - 1];
+        rill_error e = first_error(data, strlen(data), &d, &o, chunk);
+        cr_expect_eq(e.code, RILL_E_LIMIT, "chunk %zu", chunk);
+        cr_expect_str_eq(e.message, "record has more than 1 fields");
+        cr_expect_eq(e.line, 2, "chunk %zu: line %llu", chunk,
+                     (unsigned long long)e.line);
+        cr_expect_eq(e.offset, 5, "chunk %zu: offset %llu", chunk,
+                     (unsigned long long)e.offset);
+        cr_expect_eq(e.column, 0);
+    }
+}
+
 Test(csv_reader, unterminated_quote_memory_stays_bounded) {
     size_t n = 8 << 20;
     char *data = malloc(n);
