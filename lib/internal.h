@@ -3,8 +3,8 @@
 #define RILL_INTERNAL_H
 
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -45,6 +45,13 @@ rill__free(const rill_allocator *a, void *p, size_t size) {
         a->free_fn(a->ctx, p, size);
     }
 }
+
+/* A hash of `n` bytes for the tables that hold names read from the input:
+ * SipHash-2-4 (libsodium's crypto_shorthash) under a key drawn at random
+ * once per process, so that input cannot be made of names that collide
+ * (hash flooding) by anyone who cannot read this process's memory.
+ * Thread-safe. */
+uint64_t rill__hash(const void *p, size_t n);
 
 /* Fills `err` (NULL allowed) with `code`, a position and a printf message.
  * Returns `code`. */

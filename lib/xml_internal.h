@@ -119,6 +119,10 @@ rill__xname *rill__xdoc_intern(rill_xml_doc *doc, const char *clark, size_t len,
 rill__xname *rill__xdoc_lookup(const rill_xml_doc *doc, const char *clark,
                                size_t len);
 
+/* The most slots a lookup of an interned name probes: a measure of the
+ * name table's clustering, for the hash-flooding test. */
+size_t rill__xdoc_longest_probe(const rill_xml_doc *doc);
+
 /* Creates a node of `kind` with `name` (NULL for comments), detached;
  * with room for an attributes pointer when `slot`. */
 rill_xml_node *rill__xnode_new(rill_xml_doc *doc, rill_xml_kind kind,

@@ -102,15 +102,13 @@ init_tables(ser *s) {
     rill__xout_table(s->tab_attr_html, enc, false, "&>\"");
 }
 
-/* MARK: Namespaces */ /* MARK: Namespaces */
+/* MARK: Namespaces */
 
+/* URIs come from the input: their table is keyed (rill__hash). */
 static uint32_t
-hash_bytes(const char *p, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ (unsigned char)p[i]) * 16777619u;
-    }
-    return h;
+uri_hash(const char *uri, size_t len) {
+    uint64_t h = rill__hash(uri, len);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 /* Splits a Clark name: the URI between '{' and the last '}', the local
@@ -183,7 +181,7 @@ ns_rehash(ser *s) {
 /* Finds or adds the entry of namespace `uri`. */
 static rill_status
 ns_add(ser *s, const char *uri, size_t len, ns_entry **out) {
-    uint32_t h = hash_bytes(uri, len);
+    uint32_t h = uri_hash(uri, len);
     ns_entry *e = ns_find(s, uri, len, h);
     if (e != NULL) {
         *out = e;
@@ -480,7 +478,7 @@ name_entry(ser *s, const rill__xname *x, int role, const char **local) {
     if (!split_name(x->clark, &uri, &len, local)) {
         return NULL;
     }
-    const ns_entry *e = ns_find(s, uri, len, hash_bytes(uri, len));
+    const ns_entry *e = ns_find(s, uri, len, uri_hash(uri, len));
     *slot = (name_slot){x, role, (uint32_t)(e - s->ns),
                         (size_t)(*local - x->clark)};
     return e;

@@ -77,7 +77,6 @@ struct rill_xml_doc {
     rill__xname **names;
     size_t names_cap;
     size_t names_count;
-    uint32_t seed;
     /* Registered prefixes; NULL until the first registration. */
     ns_entry *ns;
     size_t n_ns;
@@ -527,9 +526,6 @@ rill_xml_doc_new(const rill_xml_options *opts, rill_xml_doc **doc) {
     d->alloc = *a;
     d->next_block = FIRST_BLOCK;
     d->bytes = sizeof *d;
-    /* A per-document seed keeps crafted names from colliding on purpose. */
-    uintptr_t addr = (uintptr_t)d;
-    d->seed = (uint32_t)(addr ^ (addr >> 32) ^ 0x9e3779b9u);
     *doc = d;
     return RILL_OK;
 }
@@ -582,22 +578,16 @@ rill_xml_doc_memory(const rill_xml_doc *doc) {
 
 /* MARK: Names */
 
+/* The name's hash, keyed (rill__hash) so that a document cannot be made
+ * of names that collide; a prefix is part of its entry. */
 static uint32_t
-hash_bytes(uint32_t h, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    }
-    return h;
-}
-
-static uint32_t
-name_hash(const rill_xml_doc *doc, const char *clark, size_t len,
-          const char *prefix, size_t plen) {
-    uint32_t h = hash_bytes(2166136261u ^ doc->seed, clark, len);
+name_hash(const char *clark, size_t len, const char *prefix, size_t plen) {
+    uint64_t h = rill__hash(clark, len);
     if (prefix != NULL) {
-        h = hash_bytes(h * 31u + 1u, prefix, plen);
+        uint64_t hp = rill__hash(prefix, plen);
+        h ^= (hp << 1 | hp >> 63) + 1u;
     }
-    return h ^ (h >> 15);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 static bool
@@ -658,8 +648,20 @@ rill__xdoc_lookup(const rill_xml_doc *doc, const char *clark, size_t len) {
     if (doc->names_cap == 0) {
         return NULL;
     }
-    uint32_t h = name_hash(doc, clark, len, NULL, 0);
+    uint32_t h = name_hash(clark, len, NULL, 0);
     return doc->names[name_slot(doc, h, clark, len, NULL, 0)];
+}
+
+size_t
+rill__xdoc_longest_probe(const rill_xml_doc *doc) {
+    size_t longest = 0, mask = doc->names_cap - 1;
+    for (size_t i = 0; i < doc->names_cap; i++) {
+        if (doc->names[i] != NULL) {
+            size_t probes = ((i - doc->names[i]->hash) & mask) + 1;
+            longest = probes > longest ? probes : longest;
+        }
+    }
+    return longest;
 }
 
 /* Makes the entry of a name not yet in the table. */
@@ -698,7 +700,7 @@ rill__xdoc_intern(rill_xml_doc *doc, const char *clark, size_t len,
     if ((doc->names_count + 1) * 2 > doc->names_cap && !names_grow(doc)) {
         return NULL;
     }
-    uint32_t h = name_hash(doc, clark, len, prefix, prefix_len);
+    uint32_t h = name_hash(clark, len, prefix, prefix_len);
     size_t i = name_slot(doc, h, clark, len, prefix, prefix_len);
     if (doc->names[i] != NULL) {
         return doc->names[i];

@@ -3,7 +3,7 @@
 # Run as root (or with sudo available). Safe to run again: it does nothing
 # when every package is already there.
 set -eu
-pkgs="meson ninja-build pkg-config gcc libexpat1-dev libcriterion-dev libjansson-dev python3 valgrind"
+pkgs="meson ninja-build pkg-config gcc libexpat1-dev libsodium-dev libcriterion-dev libjansson-dev python3 valgrind"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

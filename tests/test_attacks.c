@@ -13,6 +13,7 @@
 #include <rill.h>
 
 #include "support.h"
+#include "xml_internal.h"
 
 #define MIB ((size_t)1 << 20)
 #define GIB ((uint64_t)1 << 30)
@@ -274,6 +275,109 @@ Test(attacks, a_hundred_thousand_attributes, .timeout = 120) {
     expect_xml(SEGS({doc, 1}), 1, &o, RILL_E_LIMIT, "more than 1000 attributes",
                16 * MIB);
     free(doc);
+}
+
+/* MARK: Hash flooding */
+
+static uint32_t
+fnv1a(uint32_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    }
+    return h;
+}
+
+#define FLOOD_STAGES 16 /* 2^16 names */
+#define FLOOD_BLOCK  8  /* name characters per block */
+
+/* The `k`th block tried: scattered, so every character varies. */
+static void
+flood_block(uint64_t k, char b[FLOOD_BLOCK]) {
+    static const char chars[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
+    uint64_t v = k * 0x9e3779b97f4a7c15u;
+    v ^= v >> 29;
+    for (size_t i = 0; i < FLOOD_BLOCK; i++, v >>= 6) {
+        b[i] = chars[v & 63];
+    }
+}
+
+/* Two different blocks that take FNV-1a from `h` to the same state, by
+ * the birthday paradox (about 2^16 tries of 32 bits); returns the state. */
+static uint32_t
+colliding_blocks(uint32_t h, char pair[2][FLOOD_BLOCK]) {
+    enum { SLOTS = 1 << 20 };
+    uint32_t *state = calloc(SLOTS, sizeof *state);
+    uint32_t *tried = calloc(SLOTS, sizeof *tried);
+    cr_assert(state != NULL && tried != NULL);
+    for (uint32_t k = 1; k < SLOTS / 2; k++) {
+        flood_block(k, pair[1]);
+        uint32_t s = fnv1a(h, pair[1], FLOOD_BLOCK);
+        size_t j = s & (SLOTS - 1);
+        while (tried[j] != 0 && state[j] != s) {
+            j = (j + 1) & (SLOTS - 1);
+        }
+        if (tried[j] != 0) {
+            flood_block(tried[j], pair[0]);
+            if (memcmp(pair[0], pair[1], FLOOD_BLOCK) != 0) {
+                free(state);
+                free(tried);
+                return s;
+            }
+        }
+        state[j] = s;
+        tried[j] = k;
+    }
+    cr_assert_fail("no collision in %d tries", SLOTS / 2);
+    return 0;
+}
+
+/* `<a NAME="" ...>` with 2^FLOOD_STAGES attribute names of one FNV-1a
+ * hash (Joux's multicollision: a colliding pair of blocks per stage, every
+ * choice of one block per stage), the flood an unkeyed table would take
+ * in quadratic time. */
+static char *
+flooding_attributes(size_t *len) {
+    char pairs[FLOOD_STAGES][2][FLOOD_BLOCK];
+    uint32_t h = fnv1a(2166136261u, "n", 1);
+    for (size_t i = 0; i < FLOOD_STAGES; i++) {
+        h = colliding_blocks(h, pairs[i]);
+    }
+    size_t n = (size_t)1 << FLOOD_STAGES;
+    size_t name_len = 1 + FLOOD_STAGES * FLOOD_BLOCK;
+    char *s = malloc(n * (name_len + 4) + 16);
+    cr_assert_not_null(s);
+    size_t k = (size_t)sprintf(s, "<a");
+    for (size_t m = 0; m < n; m++) {
+        char *name = s + k + 1;
+        s[k++] = ' ';
+        s[k++] = 'n';
+        for (size_t i = 0; i < FLOOD_STAGES; i++) {
+            memcpy(s + k, pairs[i][(m >> i) & 1], FLOOD_BLOCK);
+            k += FLOOD_BLOCK;
+        }
+        cr_assert_eq(fnv1a(2166136261u, name, name_len), h);
+        k += (size_t)sprintf(s + k, "=\"\"");
+    }
+    k += (size_t)sprintf(s + k, "/>");
+    *len = k;
+    return s;
+}
+
+Test(attacks, hash_flooding_attribute_names, .timeout = 120) {
+    size_t len;
+    char *text = flooding_attributes(&len);
+    /* every parser reads it, in memory proportional to the tag (6 MB) */
+    expect_xml(SEGS({text, 1}), 1, NULL, RILL_OK, NULL, 64 * MIB);
+    /* and the names spread over the tree's keyed name table */
+    rill_xml_doc *doc = NULL;
+    cr_assert_eq(rill_xml_parse_memory(text, len, NULL, &doc, NULL), RILL_OK);
+    size_t n = (size_t)1 << FLOOD_STAGES;
+    cr_expect_eq(rill_xml_element_attr_count(rill_xml_doc_root(doc)), n);
+    size_t probes = rill__xdoc_longest_probe(doc);
+    cr_expect_leq(probes, 64, "a lookup probes up to %zu slots", probes);
+    rill_xml_doc_free(doc);
+    free(text);
 }
 
 Test(attacks, a_gigabyte_of_text_under_a_size_limit) {
