@@ -82,6 +82,21 @@ print_error(text *t, const rill_error *e) {
     text_printf(t, "!ERR %s\n", e->message);
 }
 
+/* A source of `tc`'s data lent `tc->chunk` bytes at a time (0: a memory
+ * source of all of it); `tc` must outlive it. */
+static rill_source *
+chunked_source(test_chunks *tc) {
+    rill_io_options io = {0};
+    io.buffer_size = tc->chunk;
+    rill_source *src;
+    rill_status st =
+        tc->chunk == 0
+            ? rill_source_new_memory(tc->data, tc->size, NULL, &src, NULL)
+            : rill_source_new_callback(test_chunks_read, tc, &io, &src, NULL);
+    cr_assert_eq(st, RILL_OK);
+    return src;
+}
+
 /* Reads `data` whole with a pull reader over a chunked callback source
  * (chunk 0: a memory source) and prints every record. */
 static char *
@@ -90,14 +105,8 @@ read_pull(const char *data, size_t size, const rill_csv_dialect *d,
     text t = {0};
     text_add(&t, "", 0);
     test_chunks tc = {data, size, 0, chunk};
-    rill_io_options io = {0};
-    io.buffer_size = chunk ? chunk : 0;
-    rill_source *src;
-    rill_status st =
-        chunk == 0
-            ? rill_source_new_memory(data, size, NULL, &src, NULL)
-            : rill_source_new_callback(test_chunks_read, &tc, &io, &src, NULL);
-    cr_assert_eq(st, RILL_OK);
+    rill_source *src = chunked_source(&tc);
+    rill_status st;
     rill_csv_reader *r;
     rill_error err;
     if (rill_csv_reader_new(src, d, opts, &r, &err) != RILL_OK) {
@@ -382,14 +391,8 @@ static rill_error
 first_error(const char *data, size_t size, const rill_csv_dialect *d,
             const rill_csv_reader_options *opts, size_t chunk) {
     test_chunks tc = {data, size, 0, chunk};
-    rill_io_options io = {0};
-    io.buffer_size = chunk;
-    rill_source *src;
-    rill_status st =
-        chunk == 0
-            ? rill_source_new_memory(data, size, NULL, &src, NULL)
-            : rill_source_new_callback(test_chunks_read, &tc, &io, &src, NULL);
-    cr_assert_eq(st, RILL_OK);
+    rill_source *src = chunked_source(&tc);
+    rill_status st;
     rill_csv_reader *r;
     cr_assert_eq(rill_csv_reader_new(src, d, opts, &r, NULL), RILL_OK);
     rill_csv_record rec;
