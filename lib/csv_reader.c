@@ -7,6 +7,7 @@
 #include <rill/csv_reader.h>
 #include <rill/csv_writer.h>
 
+#include "csv_input.h"
 #include "internal.h"
 
 #if defined(__SSE2__)
@@ -51,6 +52,18 @@ struct rill_csv_reader {
     void *ctx;
     bool finished; /* end of input seen */
 
+    /* The input stage (csv_input.h), when the options need one. */
+    bool staged;
+    bool raw_done; /* the stage has seen the end of input */
+    size_t next_chunk;
+    rill__csv_input in;
+
+    int comment;     /* comment_char, 0 for none */
+    bool in_comment; /* skipping a comment line */
+    bool comment_cr; /* ... that a '\r' ended at the block's end */
+    rill_csv_ragged ragged;
+    size_t expected; /* fields per record, 0 until known */
+
     const char *blk, *pos, *end; /* the block being parsed */
     uint64_t blk_off;            /* offset of blk in the input */
 
@@ -77,8 +90,9 @@ struct rill_csv_reader {
 
     rill_csv_field *fields;
     size_t nfields, capfields;
-    size_t nscratch; /* saved fields whose bytes are in scratch */
-    bool fast;       /* untyped quoting and no field count limit */
+    size_t nscratch;   /* saved fields whose bytes are in scratch */
+    bool fast;         /* untyped quoting and no field count limit */
+    bool fast_allowed; /* ... as far as the options go */
     rill__buf scratch;
 
     rill_status status; /* sticky failure or RILL_DONE */
@@ -997,6 +1011,48 @@ resolve_pending_cr(rill_csv_reader *r, const char **pp) {
     return end_of_line(r, p);
 }
 
+/* MARK: Comment lines */
+
+/* Ends the comment line; the next line starts at `next`. */
+static void
+end_comment_line(rill_csv_reader *r, const char *next) {
+    r->in_comment = false;
+    r->comment_cr = false;
+    r->line_has_bytes = false;
+    r->line_chars = 0;
+    r->line_off = offset_of(r, next);
+}
+
+/* Skips the comment line's bytes from *pp to its line end, or to `end`
+ * when the line goes on in the next block. */
+static void
+skip_comment(rill_csv_reader *r, const char **pp, const char *end) {
+    const char *p = *pp;
+    if (!r->comment_cr) {
+        while (p < end && *p != '\n' && *p != '\r') {
+            p++;
+        }
+        if (p == end || (*p == '\r' && p + 1 == end)) {
+            r->comment_cr = p < end; /* a '\n' may follow the '\r' */
+            *pp = end;
+            return;
+        }
+        p += *p == '\r' && p[1] == '\n';
+        p++;
+    } else if (*p == '\n') {
+        p++;
+    }
+    end_comment_line(r, p);
+    *pp = p;
+}
+
+/* Whether the line starting at `p` is a comment line to skip. */
+static inline bool
+starts_comment(const rill_csv_reader *r, const char *p) {
+    return r->comment != 0 && (unsigned char)*p == r->comment
+           && r->state == START_RECORD;
+}
+
 /* Runs the state machine over the block until a record completes (1), the
  * block ends (0) or something fails (-1). */
 static int
@@ -1005,10 +1061,17 @@ scan(rill_csv_reader *r) {
     int done = 0;
     if (r->pending_cr && p < end) {
         done = resolve_pending_cr(r, &p);
+    } else if (RILL_UNLIKELY(r->in_comment) && p < end) {
+        skip_comment(r, &p, end); /* a comment line from the last block */
     }
     while (done == 0 && p < end) {
         if (!r->line_has_bytes) {
             start_line(r, p);
+            if (RILL_UNLIKELY(starts_comment(r, p))) {
+                r->in_comment = true;
+                skip_comment(r, &p, end);
+                continue;
+            }
         }
         if (r->fast && (r->state == START_FIELD || r->state == START_RECORD)) {
             done = scan_plain_fields(r, &p, end);
@@ -1043,6 +1106,10 @@ scan(rill_csv_reader *r) {
 static int
 finish_input(rill_csv_reader *r) {
     r->finished = true;
+    if (r->in_comment) {
+        r->in_comment = r->comment_cr = false;
+        r->line_has_bytes = false;
+    }
     if (r->line_has_bytes) {
         r->pending_cr = false;
         int done = end_of_line(r, NULL);
@@ -1106,6 +1173,27 @@ distinct_specials(const rill_csv_reader *r) {
     return true;
 }
 
+/* Checks the options beyond the limits: RILL_E_INVALID when out of range. */
+static rill_status
+check_options(const rill_csv_reader_options *o, rill_error *err) {
+    if (o == NULL) {
+        return RILL_OK;
+    } else if (o->encoding < RILL_CSV_UTF8 || o->encoding > RILL_CSV_AUTO) {
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
+                               "unknown encoding %d", (int)o->encoding);
+    } else if (o->ragged < RILL_CSV_RAGGED_ALLOW
+               || o->ragged > RILL_CSV_RAGGED_ERROR) {
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
+                               "unknown ragged policy %d", (int)o->ragged);
+    } else if (o->comment_char < 0 || o->comment_char > 127
+               || o->comment_char == '\r' || o->comment_char == '\n') {
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
+                               "comment_char must be an ASCII character "
+                               "other than a line end");
+    }
+    return RILL_OK;
+}
+
 static rill_status
 reader_create(const rill_csv_dialect *dialect,
               const rill_csv_reader_options *opts, rill_csv_reader **out,
@@ -1115,6 +1203,9 @@ reader_create(const rill_csv_dialect *dialect,
                                "dialect and output must not be NULL");
     }
     rill_status st = rill_csv_dialect_validate(dialect, err);
+    if (st == RILL_OK) {
+        st = check_options(opts, err);
+    }
     if (st != RILL_OK) {
         return st;
     }
@@ -1136,13 +1227,21 @@ reader_create(const rill_csv_dialect *dialect,
                      : limit != 0                      ? limit
                                   : RILL_CSV_FIELD_SIZE_LIMIT;
     r->max_fields = opts ? opts->max_fields : 0;
-    r->fast = r->max_fields == 0 && distinct_specials(r)
-              && (dialect->quoting == RILL_CSV_QUOTE_MINIMAL
-                  || dialect->quoting == RILL_CSV_QUOTE_ALL
-                  || dialect->quoting == RILL_CSV_QUOTE_NONE);
+    r->fast_allowed = r->max_fields == 0
+                      && (dialect->quoting == RILL_CSV_QUOTE_MINIMAL
+                          || dialect->quoting == RILL_CSV_QUOTE_ALL
+                          || dialect->quoting == RILL_CSV_QUOTE_NONE);
+    r->fast = r->fast_allowed && distinct_specials(r);
     r->state = START_RECORD;
     r->rec_line = 1;
     build_classes(r);
+    if (opts != NULL) {
+        r->comment = opts->comment_char;
+        r->ragged = opts->ragged;
+        r->expected = opts->expected_fields;
+        r->staged = opts->encoding != RILL_CSV_UTF8 || opts->sep_line;
+        rill__csv_input_init(&r->in, opts->encoding, opts->sep_line);
+    }
     *out = r;
     return RILL_OK;
 }
@@ -1187,18 +1286,116 @@ rill_csv_reader_free(rill_csv_reader *r) {
     rill_allocator a = r->alloc;
     rill__free(&a, r->fields, r->capfields * sizeof *r->fields);
     rill__buf_clear(&r->scratch, &a);
+    rill__csv_input_free(&r->in, &a);
     rill__free(&a, r, sizeof *r);
 }
 
 /* MARK: Reading */
 
+/* Holds a record of the wrong field count to the ragged policy. */
 static rill_status
+check_ragged(rill_csv_reader *r) {
+    if (r->expected == 0) {
+        r->expected = r->nfields;
+        return RILL_OK;
+    } else if (r->nfields == r->expected) {
+        return RILL_OK;
+    } else if (r->nfields < r->expected && r->ragged == RILL_CSV_RAGGED_PAD) {
+        size_t more = r->expected - r->nfields;
+        rill_status st = grow_fields(r, more);
+        if (st != RILL_OK) {
+            return st == RILL_E_LIMIT
+                       ? fail_at(r, st, NULL, "record has more than %zu fields",
+                                 r->max_fields)
+                       : fail_nomem(r);
+        }
+        for (size_t i = 0; i < more; i++) {
+            r->fields[r->nfields++] =
+                (rill_csv_field){.data = "", .type = RILL_CSV_NULL};
+        }
+        return RILL_OK;
+    }
+    fail_at(r, RILL_E_SYNTAX, NULL, "record has %zu fields, expected %zu",
+            r->nfields, r->expected);
+    r->err.line = r->rec_line;
+    r->err.offset = r->rec_off;
+    return r->status;
+}
+
+static inline rill_status
 deliver(rill_csv_reader *r, rill_csv_record *rec) {
+    if (RILL_UNLIKELY(r->ragged != RILL_CSV_RAGGED_ALLOW) && r->nfields > 0
+        && check_ragged(r) != RILL_OK) {
+        return r->status;
+    }
     make_record(r, rec);
     return RILL_OK;
 }
 
-/* Takes the next block from the source; RILL_DONE at the end. */
+/* Applies what the input stage settled: skipped bytes and lines, a
+ * delimiter named by a "sep=" line (any ASCII character is one a dialect
+ * can take). */
+static void
+apply_stage(rill_csv_reader *r) {
+    r->blk_off += r->in.skipped;
+    r->lines += r->in.skipped_lines;
+    r->in.skipped = r->in.skipped_lines = 0;
+    if (r->in.delimiter >= 0) {
+        r->dialect.delimiter = r->delim = r->in.delimiter;
+        r->in.delimiter = -1;
+        r->fast = r->fast_allowed && distinct_specials(r);
+        build_classes(r);
+    }
+}
+
+/* Passes `size` bytes of input (`end`: none, the input ended) through
+ * the input stage; its chunks are then the blocks to scan. */
+static rill_status
+stage_input(rill_csv_reader *r, const char *data, size_t size, bool end) {
+    r->next_chunk = 0;
+    if (rill__csv_input_take(&r->in, &r->alloc, data, size, end) != RILL_OK) {
+        return fail_nomem(r);
+    }
+    apply_stage(r);
+    return RILL_OK;
+}
+
+/* Fails the reader when the input stage found invalid input, once the
+ * text before it has been read. */
+static rill_status
+check_stage(rill_csv_reader *r) {
+    if (r->in.failed != RILL_OK) {
+        return fail_at(r, r->in.failed, NULL, "%s", r->in.failure);
+    }
+    return RILL_OK;
+}
+
+/* Makes the input stage's next chunk the block; false when none is left. */
+static bool
+take_chunk(rill_csv_reader *r) {
+    if (r->next_chunk == r->in.nout) {
+        return false;
+    }
+    const rill__csv_chunk *c = &r->in.out[r->next_chunk++];
+    r->blk = r->pos = c->data;
+    r->end = c->data + c->size;
+    return true;
+}
+
+/* Reads the source's next block into `*data`; RILL_DONE at the end. */
+static rill_status
+read_source(rill_csv_reader *r, const char **data, size_t *size) {
+    rill_status st = rill_source_read(r->src, data, size);
+    if (st != RILL_OK && st != RILL_DONE) {
+        rill__error_copy(&r->err, rill_source_error(r->src));
+        r->err.line = r->lines;
+        r->status = st;
+    }
+    return st;
+}
+
+/* Takes the next block from the source, through the input stage if
+ * there is one; RILL_DONE at the end. */
 static rill_status
 next_block(rill_csv_reader *r) {
     if (leave_block(r) != RILL_OK) {
@@ -1206,16 +1403,32 @@ next_block(rill_csv_reader *r) {
     }
     const char *data;
     size_t size;
-    rill_status st = rill_source_read(r->src, &data, &size);
-    if (st == RILL_OK) {
-        r->blk = r->pos = data;
-        r->end = data + size;
-    } else if (st != RILL_DONE) {
-        rill__error_copy(&r->err, rill_source_error(r->src));
-        r->err.line = r->lines;
-        r->status = st;
+    if (!r->staged) {
+        rill_status st = read_source(r, &data, &size);
+        if (st == RILL_OK) {
+            r->blk = r->pos = data;
+            r->end = data + size;
+        }
+        return st;
     }
-    return st;
+    while (!take_chunk(r)) {
+        if (check_stage(r) != RILL_OK) {
+            return r->status;
+        } else if (r->raw_done) {
+            return RILL_DONE;
+        }
+        rill_status st = read_source(r, &data, &size);
+        if (st == RILL_DONE) {
+            r->raw_done = true;
+            st = stage_input(r, NULL, 0, true);
+        } else if (st == RILL_OK) {
+            st = stage_input(r, data, size, false);
+        }
+        if (st != RILL_OK) {
+            return st;
+        }
+    }
+    return RILL_OK;
 }
 
 static rill_status
@@ -1274,18 +1487,9 @@ push_record(rill_csv_reader *r) {
     return st;
 }
 
-rill_status
-rill_csv_reader_feed(rill_csv_reader *r, const void *data, size_t size) {
-    if (r == NULL || r->fn == NULL || r->finished
-        || (data == NULL && size > 0)) {
-        return invalid_call(r, "rill_csv_reader_feed needs an unfinished "
-                               "push reader and data");
-    }
-    if (r->status != RILL_OK) {
-        return r->status;
-    }
-    r->blk = r->pos = data;
-    r->end = r->blk + size;
+/* Scans the block set in r->blk, handing each record to the callback. */
+static rill_status
+push_block(rill_csv_reader *r) {
     int done;
     while ((done = scan(r)) > 0) {
         if (push_record(r) != RILL_OK) {
@@ -1298,6 +1502,38 @@ rill_csv_reader_feed(rill_csv_reader *r, const void *data, size_t size) {
     return leave_block(r);
 }
 
+/* Pushes the input stage's chunks. */
+static rill_status
+push_chunks(rill_csv_reader *r) {
+    while (take_chunk(r)) {
+        if (push_block(r) != RILL_OK) {
+            return r->status;
+        }
+    }
+    return check_stage(r);
+}
+
+rill_status
+rill_csv_reader_feed(rill_csv_reader *r, const void *data, size_t size) {
+    if (r == NULL || r->fn == NULL || r->finished
+        || (data == NULL && size > 0)) {
+        return invalid_call(r, "rill_csv_reader_feed needs an unfinished "
+                               "push reader and data");
+    }
+    if (r->status != RILL_OK) {
+        return r->status;
+    }
+    if (r->staged) {
+        if (stage_input(r, data, size, false) != RILL_OK) {
+            return r->status;
+        }
+        return push_chunks(r);
+    }
+    r->blk = r->pos = data;
+    r->end = r->blk + size;
+    return push_block(r);
+}
+
 rill_status
 rill_csv_reader_finish(rill_csv_reader *r) {
     if (r == NULL || r->fn == NULL || r->finished) {
@@ -1305,6 +1541,11 @@ rill_csv_reader_finish(rill_csv_reader *r) {
                                "push reader");
     }
     if (r->status != RILL_OK) {
+        return r->status;
+    }
+    if (r->staged
+        && (stage_input(r, NULL, 0, true) != RILL_OK
+            || push_chunks(r) != RILL_OK)) {
         return r->status;
     }
     int done = finish_input(r);

@@ -434,7 +434,7 @@ Test(csv_reader, unterminated_quote_memory_stays_bounded) {
     data[0] = '"';
     test_alloc ta;
     test_alloc_init(&ta, 0);
-    rill_csv_reader_options o = {&ta.allocator, 0, 0};
+    rill_csv_reader_options o = {.allocator = &ta.allocator};
     rill_csv_dialect d = rill_csv_dialect_excel();
     char *got = read_pull(data, n, &d, &o, 65536);
     cr_expect_str_eq(got, "!ERR field larger than field limit (131072)\n");
@@ -548,7 +548,7 @@ read_with_failure(size_t n, bool push) {
     const char *data = "a,\"b\"\"c\",d\n\"multi\nline\",x\\y\n";
     test_alloc ta;
     test_alloc_init(&ta, n);
-    rill_csv_reader_options o = {&ta.allocator, 0, 0};
+    rill_csv_reader_options o = {.allocator = &ta.allocator};
     rill_csv_dialect d = rill_csv_dialect_excel();
     d.escapechar = '\\';
     char *got = push ? read_push(data, strlen(data), &d, &o, 3)
@@ -738,4 +738,329 @@ Test(csv_reader, field_size_zero_allows_only_empty_fields) {
     o.field_size_limit = RILL_CSV_FIELD_SIZE_ZERO;
     check_all_ways(",\"\"\n\na\n", 7, &d, &o,
                    "[\"\",\"\"]\n[]\n!ERR field larger than field limit (0)\n");
+}
+
+/* MARK: Spreadsheet input */
+
+/* Reads `data` with `opts` every way and prints "line@offset" for each
+ * record, the same for a memory source and every chunk size. */
+static char *
+record_places(const char *data, size_t size, const rill_csv_dialect *d,
+              const rill_csv_reader_options *opts) {
+    char *first = NULL;
+    for (size_t i = 0; i <= test_chunk_sizes_count; i++) {
+        size_t chunk = i == 0 ? 0 : test_chunk_sizes[i - 1];
+        test_chunks tc = {data, size, 0, chunk};
+        rill_source *src = chunked_source(&tc);
+        rill_csv_reader *r;
+        cr_assert_eq(rill_csv_reader_new(src, d, opts, &r, NULL), RILL_OK);
+        text t = {0};
+        text_add(&t, "", 0);
+        rill_csv_record rec;
+        while (rill_csv_reader_next(r, &rec) == RILL_OK) {
+            text_printf(&t, "%llu@%llu ", (unsigned long long)rec.line,
+                        (unsigned long long)rec.offset);
+        }
+        text_printf(&t, "lines %llu",
+                    (unsigned long long)rill_csv_reader_line(r));
+        rill_csv_reader_free(r);
+        rill_source_free(src);
+        if (first == NULL) {
+            first = t.s;
+            continue;
+        }
+        cr_expect_str_eq(t.s, first, "chunk %zu", chunk);
+        free(t.s);
+    }
+    return first;
+}
+
+static void
+expect_places(const char *data, size_t size, const rill_csv_reader_options *o,
+              const char *want) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    char *got = record_places(data, size, &d, o);
+    cr_expect_str_eq(got, want);
+    free(got);
+}
+
+#define LIT(s) s, sizeof s - 1
+
+Test(csv_reader, utf8_sig_skips_a_bom_and_utf8_keeps_it) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {.encoding = RILL_CSV_UTF8_SIG};
+    check_all_ways(LIT("\xef\xbb\xbf"
+                       "a,b\n1,2\n"),
+                   &d, &o, "[\"a\",\"b\"]\n[\"1\",\"2\"]\n");
+    check_all_ways(LIT("a,b\n"), &d, &o, "[\"a\",\"b\"]\n");
+    check_all_ways(LIT("\xef\xbbx,\xef\xbb\xbf\n"), &d, &o,
+                   "[\"\xef\xbbx\",\"\xef\xbb\xbf\"]\n");
+    check_all_ways(LIT("\xef\xbb"), &d, &o, "[\"\xef\xbb\"]\n");
+    check_all_ways(LIT("\xef\xbb\xbf"), &d, &o, "");
+    check_all_ways(LIT("\xef\xbb\xbf"
+                       "a\n"),
+                   &d, NULL,
+                   "[\"\xef\xbb\xbf"
+                   "a\"]\n");
+    /* offsets stay the input's: the first record starts after the BOM */
+    expect_places(LIT("\xef\xbb\xbf"
+                      "a\nb\n"),
+                  &o, "1@3 2@5 lines 2");
+}
+
+Test(csv_reader, utf16_is_read_as_python_decodes_it) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    /* "a,\u00e9\n\U0001F600,\"x\"\n" in UTF-16LE with a BOM, as Excel's
+     * "Unicode text" */
+    static const char le[] = "\xff\xfe"
+                             "a\0,\0\xe9\0\n\0"
+                             "\x3d\xd8\x00\xde,\0\"\0x\0\"\0\n\0";
+    const char *want = "[\"a\",\"\xc3\xa9\"]\n[\"\xf0\x9f\x98\x80\",\"x\"]\n";
+    rill_csv_reader_options o = {.encoding = RILL_CSV_UTF16};
+    check_all_ways(le, sizeof le - 1, &d, &o, want);
+    o.encoding = RILL_CSV_AUTO;
+    check_all_ways(le, sizeof le - 1, &d, &o, want);
+    /* without its BOM, "utf-16" reads little-endian */
+    o.encoding = RILL_CSV_UTF16;
+    check_all_ways(le + 2, sizeof le - 3, &d, &o, want);
+    /* "utf-16-le" keeps a BOM as U+FEFF */
+    o.encoding = RILL_CSV_UTF16LE;
+    check_all_ways(LIT("\xff\xfe"
+                       "a\0"),
+                   &d, &o,
+                   "[\"\xef\xbb\xbf"
+                   "a\"]\n");
+    static const char be[] = "\xfe\xff\0a\0,\0b\0\n";
+    o.encoding = RILL_CSV_AUTO;
+    check_all_ways(be, sizeof be - 1, &d, &o, "[\"a\",\"b\"]\n");
+    o.encoding = RILL_CSV_UTF16BE;
+    check_all_ways(be + 2, sizeof be - 3, &d, &o, "[\"a\",\"b\"]\n");
+    /* offsets count the converted text */
+    o.encoding = RILL_CSV_UTF16;
+    expect_places(le, sizeof le - 1, &o, "1@0 2@5 lines 2");
+}
+
+Test(csv_reader, invalid_utf16_is_an_error_after_the_records_before) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {.encoding = RILL_CSV_UTF16LE};
+    check_all_ways(LIT("a\0\n\0\x00\xdc"), &d, &o,
+                   "[\"a\"]\n!ERR invalid UTF-16: a lone low surrogate at "
+                   "byte 4 of the input\n");
+    check_all_ways(LIT("a\0\n\0\x3d\xd8"
+                       "b\0"),
+                   &d, &o,
+                   "[\"a\"]\n!ERR invalid UTF-16: a high surrogate "
+                   "without its pair at byte 4 of the input\n");
+    check_all_ways(LIT("a\0\n\0\x3d\xd8"), &d, &o,
+                   "[\"a\"]\n!ERR invalid UTF-16: a high surrogate at the "
+                   "end at byte 4 of the input\n");
+    check_all_ways(LIT("a\0\n\0b"), &d, &o,
+                   "[\"a\"]\n!ERR invalid UTF-16: an odd byte at the end at "
+                   "byte 4 of the input\n");
+}
+
+Test(csv_reader, sep_line_names_the_delimiter) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {.sep_line = true};
+    check_all_ways(LIT("sep=;\na;b\n1,5;2\n"), &d, &o,
+                   "[\"a\",\"b\"]\n[\"1,5\",\"2\"]\n");
+    check_all_ways(LIT("SEP=|\r\nx|y\r\n"), &d, &o, "[\"x\",\"y\"]\n");
+    check_all_ways(LIT("Sep=\t\rx\ty"), &d, &o, "[\"x\",\"y\"]\n");
+    check_all_ways(LIT("sep=;"), &d, &o, "");
+    check_all_ways(LIT("sep=;\r"), &d, &o, "");
+    /* not a sep line: data */
+    check_all_ways(LIT("sep=;x\n"), &d, &o, "[\"sep=;x\"]\n");
+    check_all_ways(LIT("sep=\n"), &d, &o, "[\"sep=\"]\n");
+    check_all_ways(LIT("sep"), &d, &o, "[\"sep\"]\n");
+    check_all_ways(LIT("a,sep=;\n"), &d, &o, "[\"a\",\"sep=;\"]\n");
+    check_all_ways(LIT("sep\x1d;\n"), &d, &o, "[\"sep\\x1d;\"]\n");
+    /* not asked for: data */
+    check_all_ways(LIT("sep=;\na;b\n"), &d, NULL, "[\"sep=;\"]\n[\"a;b\"]\n");
+    /* after a skipped BOM */
+    o.encoding = RILL_CSV_UTF8_SIG;
+    check_all_ways(LIT("\xef\xbb\xbfsep=;\na;b\n"), &d, &o, "[\"a\",\"b\"]\n");
+    /* the line counts in lines and offsets */
+    expect_places(LIT("\xef\xbb\xbfsep=;\r\na;b\r\nc\r\n"), &o,
+                  "2@10 3@15 lines 3");
+    /* any ASCII character, as a dialect may have it (Python 3.12 takes
+     * the quotechar as delimiter too) */
+    o.encoding = RILL_CSV_UTF8;
+    check_all_ways(LIT("sep=\"\na\"b\n"), &d, &o, "[\"a\",\"b\"]\n");
+}
+
+Test(csv_reader, sep_line_sets_the_readers_dialect) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {.sep_line = true};
+    rill_source *src;
+    cr_assert_eq(rill_source_new_memory("sep=|\na|b\n", 10, NULL, &src, NULL),
+                 RILL_OK);
+    rill_csv_reader *r;
+    cr_assert_eq(rill_csv_reader_new(src, &d, &o, &r, NULL), RILL_OK);
+    cr_expect_eq(rill_csv_reader_dialect(r)->delimiter, ',');
+    rill_csv_record rec;
+    cr_assert_eq(rill_csv_reader_next(r, &rec), RILL_OK);
+    cr_expect_eq(rec.count, 2);
+    cr_expect_eq(rill_csv_reader_dialect(r)->delimiter, '|');
+    rill_csv_reader_free(r);
+    rill_source_free(src);
+}
+
+Test(csv_reader, comment_lines_are_skipped_where_a_record_starts) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader_options o = {.comment_char = '#'};
+    check_all_ways(LIT("#c\na,b\n#x,y\n1,2\n#end"), &d, &o,
+                   "[\"a\",\"b\"]\n[\"1\",\"2\"]\n");
+    check_all_ways(LIT("#c\r\na\r#d\r\r\n#\rb"), &d, &o,
+                   "[\"a\"]\n[]\n[\"b\"]\n");
+    /* data inside a quoted field that spans lines, and after a field */
+    check_all_ways(LIT("\"a\n#b\"\nx,#y\n #z\n"), &d, &o,
+                   "[\"a\\n#b\"]\n[\"x\",\"#y\"]\n[\" #z\"]\n");
+    /* lines and offsets count comment lines */
+    expect_places(LIT("#c\na\n#d\r\nb\n"), &o, "2@3 4@9 lines 4");
+    check_all_ways(LIT("#c\na\n"), &d, NULL, "[\"#c\"]\n[\"a\"]\n");
+}
+
+Test(csv_reader, ragged_records_are_allowed_padded_or_refused) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    const char *data = "a,b,c\n1\n\n1,2,3\n4,5\n";
+    check_all_ways(data, strlen(data), &d, NULL,
+                   "[\"a\",\"b\",\"c\"]\n[\"1\"]\n[]\n[\"1\",\"2\",\"3\"]\n"
+                   "[\"4\",\"5\"]\n");
+    rill_csv_reader_options o = {.ragged = RILL_CSV_RAGGED_PAD};
+    check_all_ways(data, strlen(data), &d, &o,
+                   "[\"a\",\"b\",\"c\"]\n[\"1\",null,null]\n[]\n"
+                   "[\"1\",\"2\",\"3\"]\n[\"4\",\"5\",null]\n");
+    check_all_ways(LIT("a,b\n1,2,3\n"), &d, &o,
+                   "[\"a\",\"b\"]\n!ERR record has 3 fields, expected 2\n");
+    o.ragged = RILL_CSV_RAGGED_ERROR;
+    check_all_ways(data, strlen(data), &d, &o,
+                   "[\"a\",\"b\",\"c\"]\n!ERR record has 1 fields, "
+                   "expected 3\n");
+    o.expected_fields = 1;
+    check_all_ways(LIT("a\nb\n\"c\nd\",e\n"), &d, &o,
+                   "[\"a\"]\n[\"b\"]\n!ERR record has 2 fields, expected 1\n");
+    rill_error e = first_error(LIT("a\nb\n\"c\nd\",e\n"), &d, &o, 3);
+    cr_expect_eq(e.line, 3, "the record's first line, not %llu",
+                 (unsigned long long)e.line);
+    cr_expect_eq(e.offset, 4);
+    o.expected_fields = 0;
+    o.ragged = RILL_CSV_RAGGED_PAD;
+    o.max_fields = 2;
+    o.expected_fields = 3;
+    check_all_ways(LIT("a\n"), &d, &o, "!ERR record has more than 2 fields\n");
+}
+
+Test(csv_reader, options_out_of_range_are_invalid) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader *r = NULL;
+    rill_error err;
+    rill_csv_reader_options o = {.encoding = (rill_csv_encoding)6};
+    cr_expect_eq(rill_csv_reader_new_push(&d, &o, print_cb, NULL, &r, &err),
+                 RILL_E_INVALID);
+    cr_expect_str_eq(err.message, "unknown encoding 6");
+    o = (rill_csv_reader_options){.ragged = (rill_csv_ragged)3};
+    cr_expect_eq(rill_csv_reader_new_push(&d, &o, print_cb, NULL, &r, &err),
+                 RILL_E_INVALID);
+    cr_expect_str_eq(err.message, "unknown ragged policy 3");
+    int bad[] = {'\n', '\r', 128, -1};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o = (rill_csv_reader_options){.comment_char = bad[i]};
+        cr_expect_eq(rill_csv_reader_new_push(&d, &o, print_cb, NULL, &r, &err),
+                     RILL_E_INVALID);
+    }
+    cr_expect_null(r);
+}
+
+/* "sep=;", a comment, a ragged record to pad, in UTF-16LE after a BOM. */
+static const char staged_ascii[] = "sep=;\n#note\na;b;c\n1;\"x\ny\"\n";
+static const char staged_want[] =
+    "[\"a\",\"b\",\"c\"]\n[\"1\",\"x\\ny\",null]\n";
+
+static size_t
+staged_input(char *out) {
+    size_t n = 0;
+    out[n++] = '\xff';
+    out[n++] = '\xfe';
+    for (const char *p = staged_ascii; *p != '\0'; p++) {
+        out[n++] = *p;
+        out[n++] = '\0';
+    }
+    return n;
+}
+
+static const rill_csv_reader_options staged_options = {
+    .encoding = RILL_CSV_AUTO,
+    .sep_line = true,
+    .comment_char = '#',
+    .ragged = RILL_CSV_RAGGED_PAD};
+
+/* The input stage's memory under the fail-the-Nth-allocation loop, pulled
+ * through a source lending 3 bytes at a time. */
+static rill_status
+oom_staged_pull(test_alloc *ta) {
+    char in[2 * sizeof staged_ascii];
+    test_chunks tc = {in, staged_input(in), 0, 3};
+    rill_io_options io = {.allocator = &ta->allocator, .buffer_size = 3};
+    rill_source *src;
+    rill_status st =
+        rill_source_new_callback(test_chunks_read, &tc, &io, &src, NULL);
+    if (st != RILL_OK) {
+        return st;
+    }
+    rill_csv_reader_options o = staged_options;
+    o.allocator = &ta->allocator;
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_reader *r;
+    st = rill_csv_reader_new(src, &d, &o, &r, NULL);
+    if (st == RILL_OK) {
+        text t = {0};
+        text_add(&t, "", 0);
+        rill_csv_record rec;
+        while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
+            print_record(&t, &rec);
+        }
+        if (st == RILL_DONE) {
+            cr_expect_str_eq(t.s, staged_want);
+            st = RILL_OK;
+        } else {
+            cr_expect_eq(rill_csv_reader_next(r, &rec), st, "sticky");
+        }
+        free(t.s);
+        rill_csv_reader_free(r);
+    }
+    rill_source_free(src);
+    return st;
+}
+
+/* The same pushed 5 bytes at a time. */
+static rill_status
+oom_staged_push(test_alloc *ta) {
+    char in[2 * sizeof staged_ascii];
+    size_t n = staged_input(in);
+    rill_csv_reader_options o = staged_options;
+    o.allocator = &ta->allocator;
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    text t = {0};
+    text_add(&t, "", 0);
+    rill_csv_reader *r = NULL;
+    rill_status st = rill_csv_reader_new_push(&d, &o, print_cb, &t, &r, NULL);
+    for (size_t pos = 0; st == RILL_OK && pos < n; pos += 5) {
+        st = rill_csv_reader_feed(r, in + pos, n - pos < 5 ? n - pos : 5);
+    }
+    if (st == RILL_OK) {
+        st = rill_csv_reader_finish(r);
+    }
+    if (st == RILL_OK) {
+        cr_expect_str_eq(t.s, staged_want);
+    } else if (r != NULL) {
+        cr_expect_eq(rill_csv_reader_finish(r), st, "sticky");
+    }
+    rill_csv_reader_free(r);
+    free(t.s);
+    return st;
+}
+
+Test(csv_reader, input_stage_out_of_memory_is_clean) {
+    test_oom_loop(oom_staged_pull);
+    test_oom_loop(oom_staged_push);
 }

@@ -1,4 +1,5 @@
-/* The CSV reader: pull (next record) and push (feed bytes), one state machine. */
+/* The CSV reader: pull (next record) and push (feed bytes), one state machine.
+ */
 #ifndef RILL_CSV_READER_H
 #define RILL_CSV_READER_H
 
@@ -47,9 +48,9 @@ typedef struct rill_csv_field {
     const char *data; /* the text, unescaped */
     size_t size;      /* its length in bytes */
     rill_csv_type type;
-    bool quoted;      /* reading: the field began with the quotechar */
-    double number;    /* the value of a RILL_CSV_FLOAT */
-    int64_t integer;  /* the value of a RILL_CSV_INT */
+    bool quoted;     /* reading: the field began with the quotechar */
+    double number;   /* the value of a RILL_CSV_FLOAT */
+    int64_t integer; /* the value of a RILL_CSV_INT */
 } rill_csv_field;
 
 /**
@@ -74,7 +75,41 @@ typedef struct rill_csv_record {
  */
 #define RILL_CSV_FIELD_SIZE_ZERO SIZE_MAX
 
-/** Reader options: all zero (or NULL) means the defaults. */
+/**
+ * What the input's bytes are, with Python's codec names. The reader reads
+ * UTF-8; UTF-16 is converted to UTF-8 as it is read (views then point into
+ * the converted text, and offsets count its bytes). Invalid UTF-16 (an
+ * unpaired surrogate, an odd last byte) is RILL_E_SYNTAX, as Python's
+ * strict decoding raises. Without conversion, offsets are the input's.
+ */
+typedef enum rill_csv_encoding {
+    RILL_CSV_UTF8 = 0,     /* bytes as they are; a BOM is data ("utf-8") */
+    RILL_CSV_UTF8_SIG = 1, /* a leading UTF-8 BOM is skipped ("utf-8-sig") */
+    RILL_CSV_UTF16 = 2,    /* UTF-16, its BOM (skipped) giving the byte
+                            * order, little-endian without one ("utf-16") */
+    RILL_CSV_UTF16LE = 3,  /* UTF-16LE; a BOM is U+FEFF data ("utf-16-le") */
+    RILL_CSV_UTF16BE = 4,  /* UTF-16BE; likewise ("utf-16-be") */
+    /* by the BOM: UTF-8's skipped, UTF-16's (LE or BE) skipped and the
+     * input converted; no BOM: UTF-8. For spreadsheet exports: Excel
+     * writes "CSV UTF-8" with a BOM and "Unicode text" as UTF-16LE. */
+    RILL_CSV_AUTO = 5,
+} rill_csv_encoding;
+
+/** What the reader does with a record whose field count differs from the
+ * expected one (a blank line, a record of zero fields, is never ragged). */
+typedef enum rill_csv_ragged {
+    RILL_CSV_RAGGED_ALLOW = 0, /* hand it out as it is, as Python */
+    /* pad a short record with NULL fields (`data` "", size 0); a long one
+     * is an error as under RILL_CSV_RAGGED_ERROR */
+    RILL_CSV_RAGGED_PAD = 1,
+    /* RILL_E_SYNTAX "record has N fields, expected M", at the record's
+     * first line and offset */
+    RILL_CSV_RAGGED_ERROR = 2,
+} rill_csv_ragged;
+
+/** Reader options: all zero (or NULL) means the defaults, which read as
+ * Python's csv.reader over a file opened with encoding="utf-8",
+ * newline="". */
 typedef struct rill_csv_reader_options {
     const rill_allocator *allocator; /* NULL: libc */
     /* the largest field, in characters as Python counts them after
@@ -83,6 +118,20 @@ typedef struct rill_csv_reader_options {
     size_t field_size_limit;
     /* the most fields one record may have (0: no limit) */
     size_t max_fields;
+    rill_csv_encoding encoding;
+    /* Excel's first line "sep=X" (after any BOM; "sep" in any case, X one
+     * ASCII character, then a line end or the end of input): when true,
+     * X becomes the delimiter and the line is skipped, though counted in
+     * line numbers and offsets. Without such a line, nothing changes. */
+    bool sep_line;
+    /* a line starting with this ASCII character (1..127, not '\r' or
+     * '\n') where a record could start is skipped through its line end,
+     * though counted in line numbers (0: none). Inside a quoted field
+     * that spans lines it is data. */
+    int comment_char;
+    rill_csv_ragged ragged;
+    /* the field count for `ragged` (0: the first nonblank record's) */
+    size_t expected_fields;
 } rill_csv_reader_options;
 
 /**
@@ -99,7 +148,8 @@ typedef rill_status (*rill_csv_record_fn)(void *ctx,
  * Creates a pull reader over `src`, which it borrows: free the reader
  * before the source. The dialect is validated and copied. Returns RILL_OK
  * and sets `*out`, RILL_E_INVALID (NULL argument, invalid dialect, with
- * Python's message) or RILL_E_NOMEM, detailed in `err` (NULL allowed).
+ * Python's message, or an option out of its range) or RILL_E_NOMEM,
+ * detailed in `err` (NULL allowed).
  */
 RILL_API rill_status rill_csv_reader_new(rill_source *src,
                                          const rill_csv_dialect *dialect,
@@ -128,10 +178,11 @@ RILL_API void rill_csv_reader_free(rill_csv_reader *r);
  * copy); a field is copied only when it must be unescaped or straddles two
  * blocks. Returns RILL_OK, RILL_DONE after the last record (and again on
  * every later call), or a negative status detailed by
- * rill_csv_reader_error(r): RILL_E_SYNTAX (strict dialects, or a field that
- * does not convert to a number), RILL_E_LIMIT (a field over
- * field_size_limit, a record over max_fields), RILL_E_IO, RILL_E_NOMEM,
- * RILL_E_INVALID (a push reader). Errors are sticky.
+ * rill_csv_reader_error(r): RILL_E_SYNTAX (strict dialects, a field that
+ * does not convert to a number, a ragged record under
+ * RILL_CSV_RAGGED_PAD or _ERROR, invalid UTF-16), RILL_E_LIMIT (a field
+ * over field_size_limit, a record over max_fields), RILL_E_INVALID (a
+ * push reader), RILL_E_IO, RILL_E_NOMEM. Errors are sticky.
  */
 RILL_API rill_status rill_csv_reader_next(rill_csv_reader *r,
                                           rill_csv_record *rec);
@@ -166,9 +217,10 @@ RILL_API const rill_error *rill_csv_reader_error(const rill_csv_reader *r);
 /** Returns how many lines `r` has read, as Python's reader.line_num. */
 RILL_API uint64_t rill_csv_reader_line(const rill_csv_reader *r);
 
-/** Returns the dialect `r` reads, borrowed for the life of `r`. */
-RILL_API const rill_csv_dialect *rill_csv_reader_dialect(
-    const rill_csv_reader *r);
+/** Returns the dialect `r` reads, borrowed for the life of `r` (its
+ * delimiter the one a "sep=" line named, once read). */
+RILL_API const rill_csv_dialect *
+rill_csv_reader_dialect(const rill_csv_reader *r);
 
 #ifdef __cplusplus
 }
