@@ -77,6 +77,10 @@ bool rill__unicode_space(uint32_t cp);
  * pattern: letters, digits, numerics and '_'; Unicode 15.0). */
 bool rill__unicode_word(uint32_t cp);
 
+/* Whether `cp` is printable to Python's str.isprintable (Unicode 15.0):
+ * what repr() leaves unescaped. */
+bool rill__unicode_printable(uint32_t cp);
+
 /* Decodes the non-ASCII UTF-8 sequence at `p` (`avail` bytes there):
  * returns its code point and its length in `*len`, or -1 when it is not
  * strict UTF-8 (overlong, surrogate, truncated, out of range). */
