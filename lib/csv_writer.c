@@ -26,6 +26,7 @@ struct rill_csv_writer {
     rill__buf rec;     /* the record being assembled, reused */
     size_t fields;     /* fields in rec so far */
     bool open;         /* a record begun with rill_csv_writer_field */
+    bool bom_pending;  /* write_bom, before the first record */
     size_t wide_count; /* non-ASCII characters of the terminator */
     unsigned char wide_off[WIDE_MAX], wide_len[WIDE_MAX];
     rill_error error;      /* the last call's failure */
@@ -105,6 +106,7 @@ rill_csv_writer_new(rill_sink *sink, const rill_csv_dialect *dialect,
     w->max_record = opts != NULL && opts->max_record_size != 0
                         ? opts->max_record_size
                         : (size_t)1 << 30;
+    w->bom_pending = opts != NULL && opts->write_bom;
     build_table(w);
     *out = w;
     return RILL_OK;
@@ -459,7 +461,11 @@ finish_record(rill_csv_writer *w) {
     }
     if (st == RILL_OK && (st = room(w, w->lt_len)) == RILL_OK) {
         put(w, w->d.lineterminator, w->lt_len);
-        if (w->rec.size > 0) {
+        if (RILL_UNLIKELY(w->bom_pending) && w->rec.size > 0) {
+            w->bom_pending = false;
+            st = rill_sink_write(w->sink, "\xef\xbb\xbf", 3);
+        }
+        if (st == RILL_OK && w->rec.size > 0) {
             st = rill_sink_write(w->sink, w->rec.data, w->rec.size);
         }
         if (st != RILL_OK) {

@@ -936,3 +936,48 @@ Test(csv_writer, error_is_ok_after_success) {
     cr_expect_eq(rill_csv_writer_error(f.w)->code, RILL_OK);
     close_fixture(&f);
 }
+
+Test(csv_writer, write_bom_goes_before_the_first_record_only) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_writer_options o = {.write_bom = true};
+    fixture f = open_with(&d, &o);
+    EXPECT_OUTPUT(&f, "");
+    rill_csv_field row[2] = {{.data = "a", .size = 1},
+                             {.data = "\xc3\xa9", .size = 2}};
+    cr_assert_eq(rill_csv_writer_write(f.w, row, 2), RILL_OK);
+    cr_assert_eq(rill_csv_writer_write(f.w, row, 1), RILL_OK);
+    cr_assert_eq(rill_csv_writer_flush(f.w), RILL_OK);
+    EXPECT_OUTPUT(&f, "\xef\xbb\xbf"
+                      "a,\xc3\xa9\r\na\r\n");
+    close_fixture(&f);
+    /* no record: no BOM, as Python's utf-8-sig writes nothing then */
+    f = open_with(&d, &o);
+    cr_assert_eq(rill_csv_writer_flush(f.w), RILL_OK);
+    EXPECT_OUTPUT(&f, "");
+    close_fixture(&f);
+}
+
+Test(csv_writer, write_bom_failure_is_the_writers) {
+    test_fail_sink fs = {.room = 2, .errnum = 28};
+    rill_sink *s;
+    rill_io_options io = {.buffer_size = 1};
+    cr_assert_eq(
+        rill_sink_new_callback(test_fail_sink_write, &fs, &io, &s, NULL),
+        RILL_OK);
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    rill_csv_writer_options o = {.write_bom = true};
+    rill_csv_writer *w;
+    cr_assert_eq(rill_csv_writer_new(s, &d, &o, &w, NULL), RILL_OK);
+    rill_csv_field one = {.data = "x", .size = 1};
+    rill_status st = rill_csv_writer_write(w, &one, 1);
+    if (st == RILL_OK) {
+        st = rill_csv_writer_flush(w);
+    }
+    cr_expect_eq(st, RILL_E_IO);
+    cr_expect_eq(rill_csv_writer_write(w, &one, 1), RILL_E_IO, "sticky");
+    cr_expect_eq(rill_csv_writer_free(w), RILL_E_IO);
+    cr_expect_eq(rill_sink_free(s), RILL_E_IO);
+    cr_expect_eq(fs.size, 2);
+    cr_expect_eq(memcmp(fs.data, "\xef\xbb", 2), 0);
+    free(fs.data);
+}

@@ -21,7 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * Input layout: 5 header bytes, then operations.
  *   [0] delimiter  [1] quotechar  [2] escapechar (see fuzz_pick_char)
  *   [3] bit 0 doublequote, 1 skipinitialspace, 2 strict, 3-5 quoting
- *   [4] low nibble: lineterminator, bits 4-6: max_record_size
+ *   [4] low nibble: lineterminator, bits 4-6: max_record_size, bit 7:
+ *       write_bom (the output then starts with a BOM when it has a record,
+ *       and is read back as utf-8-sig)
  * Operations, one byte each, low 3 bits:
  *   0-2 a STRING of (byte >> 3) bytes that follow
  *   3   a NULL
@@ -671,6 +673,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&wo, 0, sizeof wo);
     wo.allocator = &fa.allocator;
     wo.max_record_size = max_record_sizes[(data[4] >> 4) & 7];
+    wo.write_bom = data[4] >> 7;
     state s;
     memset(&s, 0, sizeof s);
     s.d = &d;
@@ -750,6 +753,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     size_t out_size = 0;
     const char *out = rill_sink_buffer_data(sink, &out_size);
+    if (wo.write_bom && s.want.size > 0) {
+        if (out_size < 3 || memcmp(out, "\xef\xbb\xbf", 3) != 0) {
+            fuzz_print_bytes("rill wrote", out, out_size);
+            fuzz_fail("write_bom: no BOM before the first record");
+        }
+        out += 3;
+        out_size -= 3;
+    }
     if (out_size != s.want.size
         || (out_size > 0 && memcmp(out, s.want.data, out_size) != 0)) {
         fuzz_print_bytes("rill wrote", out, out_size);

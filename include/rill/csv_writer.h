@@ -1,4 +1,5 @@
-/* The CSV writer: records out to any sink, byte for byte as Python's csv.writer. */
+/* The CSV writer: records out to any sink, byte for byte as Python's
+ * csv.writer. */
 #ifndef RILL_CSV_WRITER_H
 #define RILL_CSV_WRITER_H
 
@@ -26,9 +27,14 @@ typedef struct rill_csv_writer_options {
     const rill_allocator *allocator; /* NULL: libc */
     /* the largest record the writer assembles, in bytes (0: 1 GiB) */
     size_t max_record_size;
+    /* write a UTF-8 BOM before the first record (nothing before no
+     * record), as Python's "utf-8-sig" encoder does: spreadsheets then
+     * read the file as UTF-8 */
+    bool write_bom;
 } rill_csv_writer_options;
 
-/** Room `rill_csv_format_float` and `rill_csv_format_int` need, NUL included. */
+/** Room `rill_csv_format_float` and `rill_csv_format_int` need, NUL included.
+ */
 #define RILL_CSV_NUMBER_MAX 32
 
 /* MARK: Lifecycle */
@@ -69,8 +75,8 @@ RILL_API rill_status rill_csv_writer_free(rill_csv_writer *w);
  * Details: rill_csv_writer_error(w).
  */
 RILL_API rill_status rill_csv_writer_write(rill_csv_writer *w,
-                                          const rill_csv_field *fields,
-                                          size_t count);
+                                           const rill_csv_field *fields,
+                                           size_t count);
 
 /**
  * Adds one field (copied) to the record being assembled; the record is
@@ -78,7 +84,7 @@ RILL_API rill_status rill_csv_writer_write(rill_csv_writer *w,
  * after an error the open record is discarded.
  */
 RILL_API rill_status rill_csv_writer_field(rill_csv_writer *w,
-                                          const rill_csv_field *field);
+                                           const rill_csv_field *field);
 
 /**
  * Ends the record begun with rill_csv_writer_field (a record of no fields
