@@ -5,6 +5,7 @@
 #include <rill/alloc.h>
 #include <rill/csv_dialect.h>
 #include <rill/csv_dict.h>
+#include <rill/csv_parallel.h>
 #include <rill/csv_reader.h>
 #include <rill/csv_writer.h>
 #include <rill/error.h>

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rill/csv_parallel.h>
 #include <rill/csv_reader.h>
 #include <rill/csv_writer.h>
 #include <rill/io.h>
@@ -369,6 +370,59 @@ read_pull(run_log *L, rill_source *src) {
         fuzz_fail("%s: rill_csv_reader_feed accepted a pull reader", L->name);
     }
     rill_csv_reader_free(r);
+}
+
+/* Splits the input with rill_csv_split and reads the ranges one after the
+ * other, each alone, at the whole input's numbers, lines and offsets:
+ * the same as reading it whole. */
+static void
+read_split(run_log *L, const uint8_t *data, size_t size, size_t parts) {
+    rill_csv_range ranges[8];
+    size_t n = 0;
+    rill_error err;
+    if (rill_csv_split(data, size, L->dialect, parts, ranges, &n, &err)
+        != RILL_OK) {
+        fuzz_fail("rill_csv_split failed: %s", err.message);
+    }
+    uint64_t records = 0;
+    L->status = RILL_OK;
+    for (size_t i = 0; i < n && L->status == RILL_OK; i++) {
+        const rill_csv_range *g = &ranges[i];
+        if (g->begin != (i == 0 ? 0 : ranges[i - 1].end) || g->end > size
+            || (g->begin >= g->end && size > 0)
+            || (i + 1 == n && g->end != size)) {
+            fuzz_fail("range %zu of %zu is [%llu, %llu) of %zu", i, n,
+                      (unsigned long long)g->begin, (unsigned long long)g->end,
+                      size);
+        }
+        rill_source *src = NULL;
+        rill_csv_reader *r = NULL;
+        if (rill_source_new_memory(data + g->begin, g->end - g->begin, NULL,
+                                   &src, NULL)
+                != RILL_OK
+            || rill_csv_reader_new(src, L->dialect, L->opts, &r, NULL)
+                   != RILL_OK) {
+            fuzz_fail("cannot read range %zu", i);
+        }
+        rill_csv_record rec;
+        rill_status st;
+        while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
+            rec.number += records;
+            rec.line += g->first_line - 1;
+            rec.offset += g->begin;
+            log_record(L, &rec);
+        }
+        records = L->nrecs;
+        if (st != RILL_DONE) {
+            L->status = st;
+            L->err = *rill_csv_reader_error(r);
+            L->err.line += g->first_line - 1;
+            L->err.offset += g->begin;
+        }
+        L->lines = rill_csv_reader_line(r) + g->first_line - 1;
+        rill_csv_reader_free(r);
+        rill_source_free(src);
+    }
 }
 
 typedef struct callback_ctx {
@@ -919,7 +973,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     compare_runs(&mem, &cb);
     compare_runs(&mem, &push);
 
-    /* 4. Python's reader, as a model. Python reads decoded text, and the
+    /* 4. Split into ranges, each read alone (the options beyond Python's
+     * depend on what precedes a range: not with them). */
+    if (!beyond_python) {
+        run_log split;
+        run_log_init(&split, "split", &d, &opts, csv, csv_size);
+        read_split(&split, csv, csv_size, 2 + (size_t)(h[6] >> 4) % 7);
+        fuzz_alloc_check_empty(&fa, "split");
+        compare_runs(&mem, &split);
+        run_log_clear(&split);
+    }
+
+    /* 5. Python's reader, as a model. Python reads decoded text, and the
      * model counts characters by first bytes, which is Python's count
      * only for valid UTF-8 (rill counts as errors='replace' decodes). */
     if (!beyond_python && valid_utf8(csv, csv_size)) {
