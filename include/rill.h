@@ -7,6 +7,7 @@
 #include <rill/csv_dict.h>
 #include <rill/csv_parallel.h>
 #include <rill/csv_reader.h>
+#include <rill/csv_sniff.h>
 #include <rill/csv_writer.h>
 #include <rill/error.h>
 #include <rill/export.h>

@@ -102,6 +102,11 @@ CASES = [
     ("csv2xml", ["--strict", "yes"], CSV_BAD, 1, None),
     ("csv2xml", ["--root", "a b"], CSV_HEADED, 2, None),
     ("csv2xml", [SAMPLE_CSV], b"", 1, DEV_FULL),
+    ("csvsniff", [SAMPLE_CSV], b"", 0, None),
+    ("csvsniff", [], CSV_BIG, 0, None),
+    ("csvsniff", [], b"one\ncolumn\n", 1, None),
+    ("csvsniff", ["--delimiter", ";"], b"", 2, None),
+    ("csvsniff", [], CSV_HEADED, 1, DEV_FULL),
 ]
 TOOLS = sorted({c[0] for c in CASES})
 # every tool's --help and --version too
