@@ -2,6 +2,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rill/csv_reader.h>
@@ -93,6 +94,7 @@ struct rill_csv_reader {
     size_t nscratch;   /* saved fields whose bytes are in scratch */
     bool fast;         /* untyped quoting and no field count limit */
     bool fast_allowed; /* ... as far as the options go */
+    bool avx2;         /* the hot path in AVX2 rather than SSE2 */
     rill__buf scratch;
 
     rill_status status; /* sticky failure or RILL_DONE */
@@ -820,14 +822,39 @@ stop_mask(const char *p, const __m128i *stops) {
     return (unsigned)_mm_movemask_epi8(m);
 }
 
-/* Which of the 64 bytes at `p` are one of the five stop bytes. */
+/* Which of the 64 bytes at `p` are one of the five stop bytes (`stops`:
+ * five __m128i). */
 static inline uint64_t
-stop_mask64(const char *p, const __m128i *stops) {
-    return (uint64_t)stop_mask(p, stops)
-           | (uint64_t)stop_mask(p + 16, stops) << 16
-           | (uint64_t)stop_mask(p + 32, stops) << 32
-           | (uint64_t)stop_mask(p + 48, stops) << 48;
+stop_mask64_sse2(const char *p, const void *stops) {
+    const __m128i *s = stops;
+    return (uint64_t)stop_mask(p, s) | (uint64_t)stop_mask(p + 16, s) << 16
+           | (uint64_t)stop_mask(p + 32, s) << 32
+           | (uint64_t)stop_mask(p + 48, s) << 48;
 }
+
+#    if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#        define RILL_CSV_AVX2 1
+#        include <immintrin.h>
+
+/* The same with AVX2 (`stops`: five __m256i), for CPUs that have it. */
+__attribute__((target("avx2"))) static inline uint32_t
+stop_mask32_avx2(const char *p, const __m256i *s) {
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i m =
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, s[0]), _mm256_cmpeq_epi8(v, s[1]));
+    m = _mm256_or_si256(m, _mm256_or_si256(_mm256_cmpeq_epi8(v, s[2]),
+                                           _mm256_cmpeq_epi8(v, s[3])));
+    m = _mm256_or_si256(m, _mm256_cmpeq_epi8(v, s[4]));
+    return (uint32_t)_mm256_movemask_epi8(m);
+}
+
+__attribute__((target("avx2"))) static inline uint64_t
+stop_mask64_avx2(const char *p, const void *stops) {
+    const __m256i *s = stops;
+    return (uint64_t)stop_mask32_avx2(p, s)
+           | (uint64_t)stop_mask32_avx2(p + 32, s) << 32;
+}
+#    endif
 
 /* Reads a quoted field that starts at *pp when it is simple: no escape,
  * line end or doubled quote inside, and the delimiter or '\n' right after
@@ -868,16 +895,16 @@ room_for_window(rill_csv_reader *r) {
     return r->capfields - r->nfields >= 64 || grow_fields(r, 64) == RILL_OK;
 }
 
-/* The hot path with SSE2: four compares per 64 bytes find every
- * delimiter, line end, quote and escape, and the plain fields between
- * them are saved straight into the record. Returns 1 when a '\n' ended a
- * record, else 0 with *pp at the first byte the general path must see
- * (the scalar loop finishes the last 63 bytes of a block). */
-static int
-scan_plain_simd(rill_csv_reader *r, const char **pp, const char *end) {
-    const __m128i stops[5] = {
-        _mm_set1_epi8((char)r->delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r'),
-        _mm_set1_epi8(r->stops_unquoted[3]), _mm_set1_epi8(r->stops_quoted[0])};
+/* The hot path: `mask64` finds every delimiter, line end, quote and
+ * escape of a 64-byte window, and the plain fields between them are saved
+ * straight into the record. Returns 1 when a '\n' ended a record, else 0
+ * with *pp at the first byte the general path must see (the scalar loop
+ * finishes the last 63 bytes of a block). Inlined into one function per
+ * instruction set, where `mask64` becomes a direct, inlined call. */
+static inline __attribute__((always_inline)) int
+scan_windows(rill_csv_reader *r, const char **pp, const char *end,
+             uint64_t (*mask64)(const char *, const void *),
+             const void *stops) {
     const char delim = (char)r->delim, quote = r->stops_quoted[0];
     const size_t limit = r->field_limit;
     const char *p = *pp, *base = p;
@@ -885,8 +912,8 @@ scan_plain_simd(rill_csv_reader *r, const char **pp, const char *end) {
     while (end - base >= 64 && room_for_window(r)) {
         rill_csv_field *fields = r->fields;
         size_t n = r->nfields;
-        uint64_t mask = stop_mask64(base, stops)
-                        & (~(uint64_t)0 << (p > base ? p - base : 0));
+        uint64_t mask =
+            mask64(base, stops) & (~(uint64_t)0 << (p > base ? p - base : 0));
         while (mask != 0) {
             const char *q = base + __builtin_ctzll(mask);
             mask &= mask - 1;
@@ -925,6 +952,48 @@ scan_plain_simd(rill_csv_reader *r, const char **pp, const char *end) {
 out:
     *pp = p;
     return done;
+}
+
+static int
+scan_plain_sse2(rill_csv_reader *r, const char **pp, const char *end) {
+    const __m128i stops[5] = {
+        _mm_set1_epi8((char)r->delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r'),
+        _mm_set1_epi8(r->stops_unquoted[3]), _mm_set1_epi8(r->stops_quoted[0])};
+    return scan_windows(r, pp, end, stop_mask64_sse2, stops);
+}
+
+#    if defined(RILL_CSV_AVX2)
+__attribute__((target("avx2"))) static int
+scan_plain_avx2(rill_csv_reader *r, const char **pp, const char *end) {
+    const __m256i stops[5] = {_mm256_set1_epi8((char)r->delim),
+                              _mm256_set1_epi8('\n'), _mm256_set1_epi8('\r'),
+                              _mm256_set1_epi8(r->stops_unquoted[3]),
+                              _mm256_set1_epi8(r->stops_quoted[0])};
+    return scan_windows(r, pp, end, stop_mask64_avx2, stops);
+}
+#    endif
+
+/* The widest of the two the CPU has (RILL_CSV_SIMD=sse2 in the
+ * environment keeps to SSE2, for tests). */
+static bool
+use_avx2(void) {
+#    if defined(RILL_CSV_AVX2)
+    const char *want = getenv("RILL_CSV_SIMD");
+    return __builtin_cpu_supports("avx2")
+           && (want == NULL || strcmp(want, "sse2") != 0);
+#    else
+    return false;
+#    endif
+}
+
+static int
+scan_plain_simd(rill_csv_reader *r, const char **pp, const char *end) {
+#    if defined(RILL_CSV_AVX2)
+    if (r->avx2) {
+        return scan_plain_avx2(r, pp, end);
+    }
+#    endif
+    return scan_plain_sse2(r, pp, end);
 }
 #endif
 
@@ -1232,6 +1301,9 @@ reader_create(const rill_csv_dialect *dialect,
                           || dialect->quoting == RILL_CSV_QUOTE_ALL
                           || dialect->quoting == RILL_CSV_QUOTE_NONE);
     r->fast = r->fast_allowed && distinct_specials(r);
+#if defined(__SSE2__)
+    r->avx2 = use_avx2();
+#endif
     r->state = START_RECORD;
     r->rec_line = 1;
     build_classes(r);

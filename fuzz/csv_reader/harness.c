@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *       policy (3: allow)
  *   [4] low nibble: field_size_limit, high nibble: max_fields
  *   [5] callback source chunks: low nibble largest chunk, high nibble seed
+ *       (its low bit also keeps the reader's hot path to SSE2)
  *   [6] push feed chunks: likewise
  *   [7] low 3 bits: the callback source's buffer_size; bits 3-5 the
  *       encoding (6, 7: UTF-8), bit 6 sep_line, bit 7 comment_char '#'
@@ -921,6 +922,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
 
+    if ((h[5] >> 4) & 1) {
+        setenv("RILL_CSV_SIMD", "sse2", 1);
+    } else {
+        unsetenv("RILL_CSV_SIMD");
+    }
     fuzz_alloc fa;
     fuzz_alloc_init(&fa);
     rill_csv_reader_options opts;
