@@ -11,7 +11,8 @@
 #include "xml_internal.h"
 #include "xml_out.h"
 
-#define XML_NS "http://www.w3.org/XML/1998/namespace"
+#define XML_NS   "http://www.w3.org/XML/1998/namespace"
+#define XMLNS_NS "http://www.w3.org/2000/xmlns/"
 
 /* MARK: Output */
 
@@ -733,6 +734,14 @@ setup(ser *s, const rill_xml_write_options *o, const char **enc_name,
         o->default_namespace != NULL && o->default_namespace[0] != '\0'
             ? o->default_namespace
             : NULL;
+    if (s->default_ns != NULL && o->method != RILL_XML_METHOD_TEXT
+        && (strcmp(s->default_ns, XML_NS) == 0
+            || strcmp(s->default_ns, XMLNS_NS) == 0)) {
+        /* Python writes xmlns="..." for it, which no parser takes */
+        return rill__error_set(err, RILL_E_INVALID, 0, 0, 0,
+                               "default_namespace cannot be the xml or "
+                               "xmlns namespace");
+    }
     *declare = o->method == RILL_XML_METHOD_XML
                && (o->xml_declaration == RILL_XML_DECLARATION_ALWAYS
                    || (o->xml_declaration == RILL_XML_DECLARATION_AUTO

@@ -513,6 +513,28 @@ Test(xml_serialize, default_namespace_option) {
                "<p:a xmlns=\"urn:d\" xmlns:p=\"urn:p\" />");
 }
 
+/* Python writes xmlns="http://www.w3.org/XML/1998/namespace" for these,
+ * which no parser takes (found by fuzz/xml_roundtrip). */
+Test(xml_serialize, default_namespace_cannot_be_a_reserved_namespace) {
+    const char *reserved[] = {"http://www.w3.org/XML/1998/namespace",
+                              "http://www.w3.org/2000/xmlns/"};
+    rill_xml_doc *doc = parse("<xml:lang/>");
+    for (size_t i = 0; i < 2; i++) {
+        rill_xml_write_options o = {.default_namespace = reserved[i]};
+        rill_sink *sink;
+        cr_assert_eq(rill_sink_new_buffer(0, NULL, &sink, NULL), RILL_OK);
+        rill_error err;
+        cr_expect_eq(rill_xml_write(rill_xml_doc_root(doc), sink, &o, &err),
+                     RILL_E_INVALID);
+        cr_expect_str_eq(err.message, "default_namespace cannot be the xml "
+                                      "or xmlns namespace");
+        size_t size;
+        cr_expect_null(rill_sink_buffer_data(sink, &size));
+        rill_sink_free(sink);
+    }
+    rill_xml_doc_free(doc);
+}
+
 Test(xml_serialize, default_namespace_rejects_unqualified_names) {
     rill_xml_write_options o = {0};
     o.default_namespace = "urn:d";

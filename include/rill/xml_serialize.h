@@ -112,7 +112,9 @@ typedef struct rill_xml_write_options {
  *
  * Returns RILL_OK, or a negative status detailed in `err` (NULL allowed):
  * RILL_E_INVALID for NULL `elem` or `sink`, an unknown method or encoding
- * ("unknown encoding: X"), or a name outside any namespace when
+ * ("unknown encoding: X"), a `default_namespace` that is the xml or xmlns
+ * namespace (which Python writes as `xmlns="..."`, ill-formed), or a name
+ * outside any namespace when
  * `default_namespace` is set ("cannot use non-qualified names with
  * default_namespace option"; nothing is written then); the sink's first
  * failure (RILL_E_IO, RILL_E_LIMIT, RILL_E_NOMEM) with its details;
