@@ -73,6 +73,24 @@ int rill__unicode_digit(uint32_t cp);
  * 15.0). */
 bool rill__unicode_space(uint32_t cp);
 
+/* Whether `cp` is in one of the `n` sorted, disjoint runs [first, last]
+ * of a generated table (unicode_word.c, unicode_printable.c). */
+static inline bool
+rill__in_runs(const uint32_t (*runs)[2], size_t n, uint32_t cp) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < runs[mid][0]) {
+            hi = mid;
+        } else if (cp > runs[mid][1]) {
+            lo = mid + 1;
+        } else {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Whether `cp` is a word character to Python's re (`\w` in a str
  * pattern: letters, digits, numerics and '_'; Unicode 15.0). */
 bool rill__unicode_word(uint32_t cp);

@@ -756,16 +756,6 @@ static const uint32_t word_runs[][2] = {
 
 bool
 rill__unicode_word(uint32_t cp) {
-    size_t lo = 0, hi = sizeof word_runs / sizeof word_runs[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cp < word_runs[mid][0]) {
-            hi = mid;
-        } else if (cp > word_runs[mid][1]) {
-            lo = mid + 1;
-        } else {
-            return true;
-        }
-    }
-    return false;
+    return rill__in_runs(word_runs, sizeof word_runs / sizeof word_runs[0],
+                         cp);
 }

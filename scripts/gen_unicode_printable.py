@@ -43,18 +43,9 @@ rill__unicode_printable(uint32_t cp) {
     if (cp < 0x80) {
         return cp >= 0x20 && cp < 0x7f;
     }
-    size_t lo = 0, hi = sizeof unprintable_runs / sizeof unprintable_runs[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cp < unprintable_runs[mid][0]) {
-            hi = mid;
-        } else if (cp > unprintable_runs[mid][1]) {
-            lo = mid + 1;
-        } else {
-            return false;
-        }
-    }
-    return true;
+    return !rill__in_runs(unprintable_runs,
+                          sizeof unprintable_runs / sizeof unprintable_runs[0],
+                          cp);
 }""")
 
 
