@@ -22,63 +22,41 @@
 
 /* MARK: Helpers */
 
-/* A growable string records are printed into. */
-typedef struct text {
-    char *s;
-    size_t n, cap;
-} text;
-
-static void
-text_printf(text *t, const char *fmt, ...) {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (t->n + (size_t)n + 1 > t->cap) {
-        t->cap = (t->n + (size_t)n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-        cr_assert_not_null(t->s);
-    }
-    memcpy(t->s + t->n, buf, (size_t)n + 1);
-    t->n += (size_t)n;
-}
-
 /* Prints a key or value: 'text', a float as %g, None. */
 static void
-print_value(text *t, const rill_csv_field *f) {
+print_value(test_text *t, const rill_csv_field *f) {
     if (f->type == RILL_CSV_NULL) {
-        text_printf(t, "None");
+        test_text_printf(t, "None");
     } else if (f->type == RILL_CSV_FLOAT) {
-        text_printf(t, "%g", f->number);
+        test_text_printf(t, "%g", f->number);
     } else {
-        text_printf(t, "'%.*s'", (int)f->size, f->data);
+        test_text_printf(t, "'%.*s'", (int)f->size, f->data);
     }
 }
 
 /* Prints the last record as a Python dict: {'a': '1', 'r': ['x']}. */
 static void
-print_dict(text *t, const rill_csv_dict_reader *dr,
+print_dict(test_text *t, const rill_csv_dict_reader *dr,
            const rill_csv_dict_record *rec) {
-    text_printf(t, "{");
+    test_text_printf(t, "{");
     for (size_t i = 0; i < rec->item_count; i++) {
         rill_csv_dict_item it;
         cr_assert(rill_csv_dict_reader_item(dr, i, &it));
-        text_printf(t, i ? ", " : "");
+        test_text_printf(t, i ? ", " : "");
         print_value(t, it.key);
-        text_printf(t, ": ");
+        test_text_printf(t, ": ");
         if (it.value != NULL) {
             print_value(t, it.value);
             continue;
         }
-        text_printf(t, "[");
+        test_text_printf(t, "[");
         for (size_t k = 0; k < it.rest_count; k++) {
-            text_printf(t, k ? ", " : "");
+            test_text_printf(t, k ? ", " : "");
             print_value(t, &it.rest[k]);
         }
-        text_printf(t, "]");
+        test_text_printf(t, "]");
     }
-    text_printf(t, "}\n");
+    test_text_printf(t, "}\n");
 }
 
 /* A dict reader over `data` read `chunk` bytes at a time (0: whole). */
@@ -119,18 +97,19 @@ read_all(const char *data, const rill_csv_dialect *d,
         size_t chunk = c == 0 ? 0 : test_chunk_sizes[c - 1];
         fixture f;
         open_reader(&f, data, chunk, d, o);
-        text t = {0};
-        text_printf(&t, "%s", "");
+        test_text t = {0};
+        test_text_printf(&t, "%s", "");
         rill_csv_dict_record rec;
         rill_status st;
         while ((st = rill_csv_dict_reader_next(f.dr, &rec)) == RILL_OK) {
-            text_printf(&t, "%llu: ",
-                        (unsigned long long)rill_csv_dict_reader_line(f.dr));
+            test_text_printf(
+                &t,
+                "%llu: ", (unsigned long long)rill_csv_dict_reader_line(f.dr));
             print_dict(&t, f.dr, &rec);
         }
-        text_printf(&t, "%s %llu",
-                    st == RILL_DONE ? "END" : rill_status_name(st),
-                    (unsigned long long)rill_csv_dict_reader_line(f.dr));
+        test_text_printf(&t, "%s %llu",
+                         st == RILL_DONE ? "END" : rill_status_name(st),
+                         (unsigned long long)rill_csv_dict_reader_line(f.dr));
         close_reader(&f);
         if (first == NULL) {
             first = t.s;
@@ -606,8 +585,8 @@ oom_read(test_alloc *ta, const void *ctx) {
             cr_expect_null(dr);
         }
     }
-    text t = {0};
-    text_printf(&t, "%s", "");
+    test_text t = {0};
+    test_text_printf(&t, "%s", "");
     rill_csv_dict_record rec;
     while (st == RILL_OK && (st = rill_csv_dict_reader_next(dr, &rec)) == 0) {
         print_dict(&t, dr, &rec);

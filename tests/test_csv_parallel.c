@@ -8,45 +8,30 @@
 
 #include <rill.h>
 
+#include "support.h"
+
 /* MARK: Helpers */
-
-typedef struct text {
-    char *s;
-    size_t n, cap;
-} text;
-
-static void
-text_add(text *t, const char *p, size_t n) {
-    if (t->n + n + 1 > t->cap) {
-        t->cap = (t->n + n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-        cr_assert_not_null(t->s);
-    }
-    memcpy(t->s + t->n, p, n);
-    t->n += n;
-    t->s[t->n] = '\0';
-}
 
 /* "line@offset|field|field...\n": what tells records apart. */
 static void
-print_record(text *t, const rill_csv_record *rec, uint64_t line_base,
+print_record(test_text *t, const rill_csv_record *rec, uint64_t line_base,
              uint64_t offset_base) {
     char head[64];
     int n = snprintf(head, sizeof head, "%llu@%llu",
                      (unsigned long long)(rec->line + line_base),
                      (unsigned long long)(rec->offset + offset_base));
-    text_add(t, head, (size_t)n);
+    test_text_add(t, head, (size_t)n);
     for (size_t i = 0; i < rec->count; i++) {
-        text_add(t, "|", 1);
-        text_add(t, rec->fields[i].data, rec->fields[i].size);
+        test_text_add(t, "|", 1);
+        test_text_add(t, rec->fields[i].data, rec->fields[i].size);
     }
-    text_add(t, "\n", 1);
+    test_text_add(t, "\n", 1);
 }
 
 /* Reads [begin, end) of `data` alone, printing its records at the whole
  * input's lines and offsets; an error ends the text with "!ERR". */
 static void
-read_span(text *t, const char *data, const rill_csv_range *g,
+read_span(test_text *t, const char *data, const rill_csv_range *g,
           const rill_csv_dialect *d, const rill_csv_reader_options *o) {
     rill_source *src;
     cr_assert_eq(rill_source_new_memory(data + g->begin, g->end - g->begin,
@@ -66,7 +51,7 @@ read_span(text *t, const char *data, const rill_csv_range *g,
             snprintf(buf, sizeof buf, "!ERR %llu@%llu %s\n",
                      (unsigned long long)(e->line + g->first_line - 1),
                      (unsigned long long)(e->offset + g->begin), e->message);
-        text_add(t, buf, (size_t)n);
+        test_text_add(t, buf, (size_t)n);
     }
     rill_csv_reader_free(r);
     rill_source_free(src);
@@ -74,8 +59,8 @@ read_span(text *t, const char *data, const rill_csv_range *g,
 
 static char *
 read_whole(const char *data, size_t size, const rill_csv_dialect *d) {
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     rill_csv_range all = {0, size, 1};
     read_span(&t, data, &all, d, NULL);
     return t.s;
@@ -92,8 +77,8 @@ read_split(const char *data, size_t size, const rill_csv_dialect *d,
     cr_assert_eq(rill_csv_split(data, size, d, parts, ranges, count, &err),
                  RILL_OK, "%s", err.message);
     cr_assert(*count >= 1 && *count <= parts);
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     for (size_t i = 0; i < *count; i++) {
         cr_assert_eq(ranges[i].begin, i == 0 ? 0 : ranges[i - 1].end);
         cr_assert_lt(ranges[i].begin,
@@ -116,20 +101,20 @@ make_table(unsigned seed, size_t rows, size_t *size) {
         "",    "\"\"",         "plain",    "\"cr\rin\"",     "\"\r\n\"",
         "x y", "\"\"\"\"\"\"", "\xc3\xa9", "\"#\"",          "9e9"};
     static const char *const ends[] = {"\n", "\r\n", "\r", "\n\n"};
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     srand(seed);
     for (size_t r = 0; r < rows; r++) {
         size_t n = 1 + (size_t)rand() % 4;
         for (size_t i = 0; i < n; i++) {
             if (i > 0) {
-                text_add(&t, ",", 1);
+                test_text_add(&t, ",", 1);
             }
             const char *c = cells[(size_t)rand() % 15];
-            text_add(&t, c, strlen(c));
+            test_text_add(&t, c, strlen(c));
         }
         const char *e = ends[(size_t)rand() % 4];
-        text_add(&t, e, strlen(e));
+        test_text_add(&t, e, strlen(e));
     }
     *size = t.n;
     return t.s;
@@ -251,7 +236,7 @@ Test(csv_parallel, split_edges_and_errors) {
 
 typedef struct collected {
     pthread_mutex_t lock;
-    text per_range[16];
+    test_text per_range[16];
     size_t stop_at; /* stop when this many records went by (0: never) */
     size_t seen;
 } collected;
@@ -274,13 +259,13 @@ read_threads(const char *data, size_t size, const rill_csv_dialect *d,
              rill_status *st, rill_error *err) {
     collected c = {.lock = PTHREAD_MUTEX_INITIALIZER};
     for (size_t i = 0; i < 16; i++) {
-        text_add(&c.per_range[i], "", 0);
+        test_text_add(&c.per_range[i], "", 0);
     }
     *st = rill_csv_read_parallel(data, size, d, o, threads, collect, &c, err);
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     for (size_t i = 0; i < 16; i++) {
-        text_add(&t, c.per_range[i].s, c.per_range[i].n);
+        test_text_add(&t, c.per_range[i].s, c.per_range[i].n);
         free(c.per_range[i].s);
     }
     return t.s;

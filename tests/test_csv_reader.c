@@ -11,75 +11,50 @@
 
 /* MARK: Helpers */
 
-/* A growable string the helpers print records into. */
-typedef struct text {
-    char *s;
-    size_t n, cap;
-} text;
-
-static void
-text_add(text *t, const char *p, size_t n) {
-    if (t->n + n + 1 > t->cap) {
-        t->cap = (t->n + n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-        cr_assert_not_null(t->s);
-    }
-    memcpy(t->s + t->n, p, n);
-    t->n += n;
-    t->s[t->n] = '\0';
-}
-
-static void
-text_printf(text *t, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    text_add(t, buf, (size_t)n);
-}
-
 /* Prints a field as tests/gen/csv_reader_cases.py does. */
 static void
-print_field(text *t, const rill_csv_field *f) {
+print_field(test_text *t, const rill_csv_field *f) {
     if (f->type == RILL_CSV_NULL) {
-        text_add(t, "null", 4);
+        test_text_add(t, "null", 4);
         return;
     } else if (f->type == RILL_CSV_FLOAT) {
-        text_printf(t, "%.17g", f->number);
+        test_text_printf(t, "%.17g", f->number);
         return;
     }
-    text_add(t, "\"", 1);
+    test_text_add(t, "\"", 1);
     for (size_t i = 0; i < f->size; i++) {
         unsigned char c = (unsigned char)f->data[i];
         if (c == '\\' || c == '"') {
-            text_printf(t, "\\%c", c);
+            test_text_printf(t, "\\%c", c);
         } else if (c == '\n' || c == '\r' || c == '\t') {
-            text_printf(t, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+            test_text_printf(t, "\\%c",
+                             c == '\n'   ? 'n'
+                             : c == '\r' ? 'r'
+                                         : 't');
         } else if (c < 0x20 || c == 0x7f) {
-            text_printf(t, "\\x%02x", c);
+            test_text_printf(t, "\\x%02x", c);
         } else {
-            text_add(t, (const char *)&c, 1);
+            test_text_add(t, (const char *)&c, 1);
         }
     }
-    text_add(t, "\"", 1);
+    test_text_add(t, "\"", 1);
 }
 
 static void
-print_record(text *t, const rill_csv_record *rec) {
-    text_add(t, "[", 1);
+print_record(test_text *t, const rill_csv_record *rec) {
+    test_text_add(t, "[", 1);
     for (size_t i = 0; i < rec->count; i++) {
         if (i > 0) {
-            text_add(t, ",", 1);
+            test_text_add(t, ",", 1);
         }
         print_field(t, &rec->fields[i]);
     }
-    text_add(t, "]\n", 2);
+    test_text_add(t, "]\n", 2);
 }
 
 static void
-print_error(text *t, const rill_error *e) {
-    text_printf(t, "!ERR %s\n", e->message);
+print_error(test_text *t, const rill_error *e) {
+    test_text_printf(t, "!ERR %s\n", e->message);
 }
 
 /* A source of `tc`'s data lent `tc->chunk` bytes at a time (0: a memory
@@ -102,8 +77,8 @@ chunked_source(test_chunks *tc) {
 static char *
 read_pull(const char *data, size_t size, const rill_csv_dialect *d,
           const rill_csv_reader_options *opts, size_t chunk) {
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     test_chunks tc = {data, size, 0, chunk};
     rill_source *src = chunked_source(&tc);
     rill_status st;
@@ -138,8 +113,8 @@ print_cb(void *ctx, const rill_csv_record *rec) {
 static char *
 read_push(const char *data, size_t size, const rill_csv_dialect *d,
           const rill_csv_reader_options *opts, size_t chunk) {
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     rill_csv_reader *r;
     rill_error err;
     if (rill_csv_reader_new_push(d, opts, print_cb, &t, &r, &err) != RILL_OK) {
@@ -465,7 +440,7 @@ Test(csv_reader, invalid_arguments_and_dialects) {
 
 Test(csv_reader, pull_and_push_calls_do_not_mix) {
     rill_csv_dialect d = rill_csv_dialect_excel();
-    text t = {0};
+    test_text t = {0};
     rill_csv_reader *r;
     cr_assert_eq(rill_csv_reader_new_push(&d, NULL, print_cb, &t, &r, NULL),
                  RILL_OK);
@@ -604,8 +579,8 @@ oom_pull_chunked(test_alloc *ta) {
         rill_source_free(src);
         return st;
     }
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     rill_csv_record rec;
     while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
         print_record(&t, &rec);
@@ -634,8 +609,8 @@ oom_push_sticky(test_alloc *ta) {
     rill_csv_reader_options o = {.allocator = &ta->allocator};
     rill_csv_dialect d = rill_csv_dialect_excel();
     d.escapechar = '\\';
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     rill_csv_reader *r;
     rill_error err;
     rill_status st = rill_csv_reader_new_push(&d, &o, print_cb, &t, &r, &err);
@@ -754,15 +729,15 @@ record_places(const char *data, size_t size, const rill_csv_dialect *d,
         rill_source *src = chunked_source(&tc);
         rill_csv_reader *r;
         cr_assert_eq(rill_csv_reader_new(src, d, opts, &r, NULL), RILL_OK);
-        text t = {0};
-        text_add(&t, "", 0);
+        test_text t = {0};
+        test_text_add(&t, "", 0);
         rill_csv_record rec;
         while (rill_csv_reader_next(r, &rec) == RILL_OK) {
-            text_printf(&t, "%llu@%llu ", (unsigned long long)rec.line,
-                        (unsigned long long)rec.offset);
+            test_text_printf(&t, "%llu@%llu ", (unsigned long long)rec.line,
+                             (unsigned long long)rec.offset);
         }
-        text_printf(&t, "lines %llu",
-                    (unsigned long long)rill_csv_reader_line(r));
+        test_text_printf(&t, "lines %llu",
+                         (unsigned long long)rill_csv_reader_line(r));
         rill_csv_reader_free(r);
         rill_source_free(src);
         if (first == NULL) {
@@ -1013,8 +988,8 @@ oom_staged_pull(test_alloc *ta) {
     rill_csv_reader *r;
     st = rill_csv_reader_new(src, &d, &o, &r, NULL);
     if (st == RILL_OK) {
-        text t = {0};
-        text_add(&t, "", 0);
+        test_text t = {0};
+        test_text_add(&t, "", 0);
         rill_csv_record rec;
         while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
             print_record(&t, &rec);
@@ -1040,8 +1015,8 @@ oom_staged_push(test_alloc *ta) {
     rill_csv_reader_options o = staged_options;
     o.allocator = &ta->allocator;
     rill_csv_dialect d = rill_csv_dialect_excel();
-    text t = {0};
-    text_add(&t, "", 0);
+    test_text t = {0};
+    test_text_add(&t, "", 0);
     rill_csv_reader *r = NULL;
     rill_status st = rill_csv_reader_new_push(&d, &o, print_cb, &t, &r, NULL);
     for (size_t pos = 0; st == RILL_OK && pos < n; pos += 5) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,4 +557,31 @@ test_write_failures(test_produce_fn produce, const void *ctx) {
     callback_failures(produce, ctx, full, total);
     fd_failures(produce, ctx, full, total);
     free(full);
+}
+
+/* MARK: Text */
+
+void
+test_text_add(test_text *t, const char *p, size_t n) {
+    if (t->n + n + 1 > t->cap) {
+        t->cap = (t->n + n + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        cr_assert_not_null(t->s);
+    }
+    if (n > 0) {
+        memcpy(t->s + t->n, p, n);
+    }
+    t->n += n;
+    t->s[t->n] = '\0';
+}
+
+void
+test_text_printf(test_text *t, const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cr_assert(n >= 0 && (size_t)n < sizeof buf, "text too long");
+    test_text_add(t, buf, (size_t)n);
 }

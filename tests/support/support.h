@@ -31,6 +31,20 @@ void test_oom_loop(rill_status (*fn)(test_alloc *ta));
 void test_oom_loop_ctx(rill_status (*fn)(test_alloc *ta, const void *ctx),
                        const void *ctx);
 
+/* A growable NUL-terminated string tests print what they read into
+ * (all zero: empty; free `s`). */
+typedef struct test_text {
+    char *s;
+    size_t n, cap;
+} test_text;
+
+/* Appends the `n` bytes at `p` (criterion assertion on failure). */
+void test_text_add(test_text *t, const char *p, size_t n);
+
+/* Appends a printf-formatted string (up to 1 KiB). */
+void test_text_printf(test_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* A read callback context lending `data` in chunks of `chunk` bytes. */
 typedef struct test_chunks {
     const char *data;
