@@ -34,12 +34,10 @@ import subprocess
 import sys
 import tempfile
 
-PREFERRED_PYTHON = '/root/.pyenv/versions/3.12.1/bin/python3'
-if (os.path.exists(PREFERRED_PYTHON) and sys.version_info[:2] != (3, 12)
-        and not os.environ.get('RILL_DIFF_NO_REEXEC')):
-    os.environ['RILL_DIFF_NO_REEXEC'] = '1'
-    os.execv(PREFERRED_PYTHON,
-             [PREFERRED_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pyref  # noqa: E402
+
+pyref.reexec(__file__)
 
 SEP_LINE = re.compile(r'[sS][eE][pP]=([\x00-\x09\x0b\x0c\x0e-\x7f])'
                       r'(\r\n|\n|\r|\Z)')

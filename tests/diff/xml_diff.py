@@ -43,22 +43,10 @@ import sys
 import tempfile
 import time
 
-PREFERRED_PYTHON = '/root/.pyenv/versions/3.12.1/bin/python3'
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pyref  # noqa: E402
 
-
-def maybe_reexec():
-    """Run under the preferred reference interpreter when it exists."""
-    if os.environ.get('RILL_DIFF_NO_REEXEC'):
-        return
-    if sys.version_info[:2] == (3, 12):
-        return
-    if os.path.exists(PREFERRED_PYTHON) and os.access(PREFERRED_PYTHON, os.X_OK):
-        os.environ['RILL_DIFF_NO_REEXEC'] = '1'
-        os.execv(PREFERRED_PYTHON,
-                 [PREFERRED_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
-
-
-maybe_reexec()
+pyref.reexec(__file__)
 
 import xml.etree.ElementTree as ET  # noqa: E402  (after the re-exec)
 
