@@ -91,28 +91,73 @@ see_byte(chunk_scan *s, size_t i) {
     }
 }
 
+#if defined(__SSE2__)
+/* The '\n's of the 64 bytes at `p` as byte counters (one per '\n'), or
+ * false when they hold a quote, '\r' or escape (`stops`: their vectors,
+ * a missing one repeating '\r'). */
+static inline bool
+newlines64_sse2(const unsigned char *p, const __m128i *stops, __m128i *nls) {
+    const __m128i nl = _mm_set1_epi8('\n');
+    __m128i any = _mm_setzero_si128(), count = _mm_setzero_si128();
+    for (int k = 0; k < 4; k++) {
+        __m128i v =
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        any = _mm_or_si128(any, _mm_or_si128(_mm_cmpeq_epi8(v, stops[0]),
+                                             _mm_cmpeq_epi8(v, stops[1])));
+        any = _mm_or_si128(any, _mm_cmpeq_epi8(v, stops[2]));
+        count = _mm_sub_epi8(count, _mm_cmpeq_epi8(v, nl));
+    }
+    *nls = count;
+    return _mm_movemask_epi8(any) == 0;
+}
+
+/* The sum of the byte counters. */
+static inline uint64_t
+sum_counters(__m128i acc) {
+    __m128i s = _mm_sad_epu8(acc, _mm_setzero_si128());
+    return (uint64_t)_mm_cvtsi128_si64(s)
+           + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s));
+}
+#endif
+
+/* Whether a run without quotes can no longer give a boundary: for each
+ * starting parity, found, or inside a quoted field now. */
+static inline bool
+boundaries_settled(const chunk_scan *s) {
+    int odd = (int)(s->quotes & 1);
+    return (s->cand[0] != NONE || odd) && (s->cand[1] != NONE || !odd);
+}
+
+/* Once the boundaries are settled, runs of 64 bytes without a quote, '\r'
+ * or escape only count their '\n's (in byte counters, summed every 63
+ * runs so none overflows); the rest goes byte by byte. */
 static int
 scan_chunk(void *arg) {
     chunk_scan *s = arg;
     size_t i = s->begin;
 #if defined(__SSE2__)
-    /* a missing quote or escape repeats '\n' */
-    char q = (char)(s->quote >= 0 ? s->quote : '\n');
-    char e = (char)(s->esc >= 0 ? s->esc : '\n');
-    __m128i vq = _mm_set1_epi8(q), vn = _mm_set1_epi8('\n');
-    __m128i vr = _mm_set1_epi8('\r'), ve = _mm_set1_epi8(e);
-    for (; i + 16 <= s->end; i += 16) {
-        __m128i v =
-            _mm_loadu_si128((const __m128i *)(const void *)(s->data + i));
-        __m128i m = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vn)),
-            _mm_or_si128(_mm_cmpeq_epi8(v, vr), _mm_cmpeq_epi8(v, ve)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        while (bits != 0) {
-            see_byte(s, i + (size_t)__builtin_ctz(bits));
-            bits &= bits - 1;
+    int q = s->quote >= 0 ? s->quote : '\r';
+    int e = s->esc >= 0 ? s->esc : '\r';
+    const __m128i stops[3] = {_mm_set1_epi8((char)q), _mm_set1_epi8('\r'),
+                              _mm_set1_epi8((char)e)};
+    __m128i acc = _mm_setzero_si128(), nls;
+    int runs = 0;
+    for (; i + 64 <= s->end; i += 64) {
+        if (boundaries_settled(s)
+            && newlines64_sse2(s->data + i, stops, &nls)) {
+            acc = _mm_add_epi8(acc, nls);
+            if (++runs == 63) {
+                s->lines += sum_counters(acc);
+                acc = _mm_setzero_si128();
+                runs = 0;
+            }
+            continue;
+        }
+        for (size_t k = i; k < i + 64; k++) {
+            see_byte(s, k);
         }
     }
+    s->lines += sum_counters(acc);
 #endif
     for (; i < s->end; i++) {
         see_byte(s, i);

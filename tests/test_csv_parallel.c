@@ -142,6 +142,28 @@ Test(csv_parallel, ranges_read_alone_give_the_whole_inputs_records) {
     }
 }
 
+/* Long runs without quotes, where the split only counts line breaks 64
+ * bytes at a time, now and then a quoted field with a line break. */
+Test(csv_parallel, long_unquoted_runs_keep_their_line_numbers) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    test_text t = {0};
+    test_text_add(&t, "", 0);
+    for (int i = 0; i < 20000; i++) {
+        test_text_printf(&t, "%d,%d.5,%s\n", i, i * 7,
+                         i % 997 == 0 ? "\"two\nlines\"" : "x");
+    }
+    char *want = read_whole(t.s, t.n, &d);
+    for (size_t parts = 2; parts <= 9; parts++) {
+        size_t count;
+        char *got = read_split(t.s, t.n, &d, parts, &count);
+        cr_expect_eq(count, parts);
+        cr_expect_str_eq(got, want, "%zu parts", parts);
+        free(got);
+    }
+    free(want);
+    free(t.s);
+}
+
 Test(csv_parallel, ranges_start_after_line_breaks_outside_quotes) {
     rill_csv_dialect d = rill_csv_dialect_excel();
     const char *data = "a,\"1\n2\n3\n4\"\nb,c\r\nd\re\n";
