@@ -44,7 +44,8 @@ typedef struct rill_csv_range {
  * whole input is one range: it still reads correctly, on one thread. An empty
  * input is one empty range.
  *
- * The scan uses `max` threads. Returns RILL_OK, or RILL_E_INVALID (NULL
+ * The scan uses `max` threads and a few hundred bytes per thread from
+ * libc's malloc. Returns RILL_OK, or RILL_E_INVALID (NULL
  * arguments, `max` of 0, an invalid dialect) or RILL_E_NOMEM, detailed in
  * `err` (NULL allowed).
  */
@@ -68,7 +69,8 @@ typedef rill_status (*rill_csv_range_fn)(void *ctx, size_t range,
  * Reads the `size` bytes at `data` (borrowed for the call) on `threads`
  * threads: splits them as rill_csv_split does into `threads` ranges and
  * reads each with its own reader, handing every record to `fn`. `opts`
- * may set the allocator (it must then be thread-safe), field_size_limit
+ * may set the allocator of the readers and their sources (it must then be
+ * thread-safe; the threads' bookkeeping comes from libc), field_size_limit
  * and max_fields; the other reader options (encodings, sep lines, comment
  * lines, ragged records) depend on what came before a range and are
  * RILL_E_INVALID here.
@@ -78,8 +80,8 @@ typedef rill_status (*rill_csv_range_fn)(void *ctx, size_t range,
  * line and offset: a reader's error, or the status `fn` returned. Ranges
  * after a failed one may have delivered records before it failed; ranges
  * before it delivered all of theirs. RILL_E_INVALID for NULL arguments,
- * 0 threads or the options above; RILL_E_NOMEM; RILL_E_IO when a thread
- * cannot be started.
+ * 0 threads or the options above; RILL_E_NOMEM. A thread that cannot be
+ * started leaves its range to the calling thread.
  */
 RILL_API rill_status rill_csv_read_parallel(const void *data, size_t size,
                                             const rill_csv_dialect *dialect,
