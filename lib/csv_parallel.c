@@ -288,6 +288,13 @@ rill_csv_split(const void *data, size_t size, const rill_csv_dialect *dialect,
                             .doublequote = dialect->doublequote,
                             .clean = {true, true},
                             .cand = {NONE, NONE}};
+        size_t b = s[i].begin;
+        if (b > 0 && quote >= 0 && s[i].data[b - 1] == quote) {
+            /* a quote just before: closing if the chunk starts outside,
+             * so one here may be its double */
+            s[i].last_quote = b;
+            s[i].last_closing[0] = true;
+        }
     }
     run_all(scan_chunk, s, sizeof *s, n);
     if (!ranges_from(s, n, size, ranges, count)) {

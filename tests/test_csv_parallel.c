@@ -182,6 +182,26 @@ Test(csv_parallel, ranges_start_after_line_breaks_outside_quotes) {
     cr_expect_gt(n, 1);
 }
 
+/* A doubled quote across the place a part begins is still well formed. */
+Test(csv_parallel, a_doubled_quote_across_a_part_start_splits) {
+    rill_csv_dialect d = rill_csv_dialect_excel();
+    /* 31 bytes: the second part begins at byte 15, inside the "" */
+    const char *data = "a,b\nc,d\ne,f\n\"x\"\"y\"\ng,h\ni,j\nk,l\n";
+    cr_assert_eq(strlen(data), 31);
+    cr_assert(data[14] == '"' && data[15] == '"');
+    rill_csv_range r[2];
+    size_t n;
+    cr_assert_eq(rill_csv_split(data, strlen(data), &d, 2, r, &n, NULL),
+                 RILL_OK);
+    cr_expect_eq(n, 2);
+    size_t count;
+    char *want = read_whole(data, strlen(data), &d);
+    char *got = read_split(data, strlen(data), &d, 2, &count);
+    cr_expect_str_eq(got, want);
+    free(want);
+    free(got);
+}
+
 Test(csv_parallel, unprovable_inputs_are_one_range) {
     rill_csv_dialect d = rill_csv_dialect_excel();
     const char *bad[] = {
