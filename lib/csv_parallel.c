@@ -32,6 +32,7 @@ typedef struct chunk_scan {
     bool escape;               /* an escapechar byte in the chunk */
     size_t last_quote;         /* position of the last quote seen + 1 */
     bool last_closing[2];      /* ... and whether it closed a field */
+    bool find_cand;            /* look for `cand` (else only count) */
 } chunk_scan;
 
 static bool
@@ -67,7 +68,7 @@ see_quote(chunk_scan *s, size_t i) {
 static void
 see_break(chunk_scan *s, size_t i) {
     s->lines++;
-    for (int p = 0; p < 2; p++) {
+    for (int p = 0; p < 2 && s->find_cand; p++) {
         if (s->cand[p] == NONE && ((p ^ (int)(s->quotes & 1)) == 0)) {
             s->cand[p] = i + 1;
             s->lines_to_cand[p] = s->lines;
@@ -120,20 +121,12 @@ sum_counters(__m128i acc) {
 }
 #endif
 
-/* Whether a run without quotes can no longer give a boundary: for each
- * starting parity, found, or inside a quoted field now. */
-static inline bool
-boundaries_settled(const chunk_scan *s) {
-    int odd = (int)(s->quotes & 1);
-    return (s->cand[0] != NONE || odd) && (s->cand[1] != NONE || !odd);
-}
-
-/* Once the boundaries are settled, runs of 64 bytes without a quote, '\r'
- * or escape only count their '\n's (in byte counters, summed every 63
- * runs so none overflows); the rest goes byte by byte. */
-static int
-scan_chunk(void *arg) {
-    chunk_scan *s = arg;
+/* Scans a piece for its quotes, their places and its line breaks: runs
+ * of 64 bytes without a quote, '\r' or escape only count their '\n's (in
+ * byte counters, summed every 63 runs so none overflows); the rest goes
+ * byte by byte. */
+static void
+scan_piece(chunk_scan *s) {
     size_t i = s->begin;
 #if defined(__SSE2__)
     int q = s->quote >= 0 ? s->quote : '\r';
@@ -143,8 +136,7 @@ scan_chunk(void *arg) {
     __m128i acc = _mm_setzero_si128(), nls;
     int runs = 0;
     for (; i + 64 <= s->end; i += 64) {
-        if (boundaries_settled(s)
-            && newlines64_sse2(s->data + i, stops, &nls)) {
+        if (newlines64_sse2(s->data + i, stops, &nls)) {
             acc = _mm_add_epi8(acc, nls);
             if (++runs == 63) {
                 s->lines += sum_counters(acc);
@@ -161,6 +153,20 @@ scan_chunk(void *arg) {
 #endif
     for (; i < s->end; i++) {
         see_byte(s, i);
+    }
+}
+
+/* The pieces one thread scans. */
+typedef struct piece_run {
+    chunk_scan *pieces;
+    size_t n;
+} piece_run;
+
+static int
+scan_pieces(void *arg) {
+    piece_run *run = arg;
+    for (size_t i = 0; i < run->n; i++) {
+        scan_piece(&run->pieces[i]);
     }
     return 0;
 }
@@ -225,30 +231,115 @@ splittable(const rill_csv_dialect *d, int quote) {
     return true;
 }
 
-/* Makes the ranges from the chunks' scans; false when a chunk breaks the
- * rules (then the input is one range). */
+/* A scan of [begin, end) under `d`, knowing a quote just before it. */
+static chunk_scan
+scan_of(const unsigned char *data, size_t size, size_t begin, size_t end,
+        const rill_csv_dialect *d, int quote) {
+    chunk_scan s = {.data = data,
+                    .size = size,
+                    .begin = begin,
+                    .end = end,
+                    .delim = d->delimiter,
+                    .quote = quote,
+                    .esc = d->escapechar,
+                    .doublequote = d->doublequote,
+                    .clean = {true, true},
+                    .cand = {NONE, NONE}};
+    if (begin > 0 && quote >= 0 && data[begin - 1] == quote) {
+        /* closing if the piece starts outside: one here may be its double */
+        s.last_quote = begin;
+        s.last_closing[0] = true;
+    }
+    return s;
+}
+
+/* Where the state at each target stands, from the pieces in order: the
+ * quote parity and line breaks before target k (pieces k * per ... are
+ * chunk k's). False when a piece breaks the rules. */
 static bool
-ranges_from(const chunk_scan *s, size_t n, size_t size, rill_csv_range *r,
-            size_t *count) {
-    int parity = 0;
-    uint64_t lines = 0;
-    size_t k = 0;
-    r[0] = (rill_csv_range){0, size, 1};
-    for (size_t i = 0; i < n; i++) {
-        if (!s[i].clean[parity] || s[i].escape) {
+compose(const chunk_scan *pieces, size_t npieces, size_t per, int *parity,
+        uint64_t *lines) {
+    int p = 0;
+    uint64_t n = 0;
+    for (size_t i = 0; i < npieces; i++) {
+        if (i % per == 0) {
+            parity[i / per] = p;
+            lines[i / per] = n;
+        }
+        if (!pieces[i].clean[p] || pieces[i].escape) {
             return false;
         }
-        uint64_t b = s[i].cand[parity];
-        if (i > 0 && b != NONE && b < size) {
-            r[k].end = b;
-            r[++k] = (rill_csv_range){b, size,
-                                      1 + lines + s[i].lines_to_cand[parity]};
-        }
-        lines += s[i].lines;
-        parity ^= (int)(s[i].quotes & 1);
+        n += pieces[i].lines;
+        p ^= (int)(pieces[i].quotes & 1);
     }
-    *count = k + 1;
+    parity[npieces / per] = p;
+    lines[npieces / per] = n;
     return true;
+}
+
+/* The first record boundary in [begin, end) under quote parity `p` at
+ * `begin`, checking the quotes on the way; NONE when there is none, and
+ * false when a quote breaks the rules. */
+static bool
+find_boundary(chunk_scan *s, int p, uint64_t *b, uint64_t *lines) {
+    s->find_cand = true;
+    for (size_t i = s->begin; i < s->end && s->cand[p] == NONE; i++) {
+        see_byte(s, i);
+    }
+    *b = s->cand[p];
+    *lines = s->lines_to_cand[p];
+    return s->clean[p] && !s->escape;
+}
+
+/* Splits into `n` ranges: the input before the last target is cut into
+ * pieces (n per chunk, so that each of the n threads scans as much; one
+ * per chunk past 16 threads), then from each target the first line break
+ * outside quotes is found. */
+static bool
+split_ranges(const unsigned char *data, size_t size, const rill_csv_dialect *d,
+             int quote, size_t n, rill_csv_range *r, size_t *count,
+             bool *nomem) {
+    size_t per = n <= 16 ? n : 1;
+    size_t npieces = per * (n - 1);
+    chunk_scan *pieces = calloc(npieces, sizeof *pieces);
+    piece_run *runs = calloc(n, sizeof *runs);
+    int *parity = calloc(n, sizeof *parity);
+    uint64_t *lines = calloc(n, sizeof *lines);
+    bool ok = pieces != NULL && runs != NULL && parity != NULL && lines != NULL;
+    *nomem = !ok;
+    for (size_t i = 0; ok && i < npieces; i++) {
+        size_t k = i / per, j = i % per; /* piece j of chunk k */
+        uint64_t cb = (uint64_t)size * k / n, ce = (uint64_t)size * (k + 1) / n;
+        pieces[i] = scan_of(data, size, (size_t)(cb + (ce - cb) * j / per),
+                            (size_t)(cb + (ce - cb) * (j + 1) / per), d, quote);
+    }
+    for (size_t t = 0; ok && t < n; t++) {
+        size_t first = npieces * t / n, last = npieces * (t + 1) / n;
+        runs[t] = (piece_run){pieces + first, last - first};
+    }
+    if (ok) {
+        run_all(scan_pieces, runs, sizeof *runs, n);
+        ok = compose(pieces, npieces, per, parity, lines);
+    }
+    size_t nr = 0;
+    r[0] = (rill_csv_range){0, size, 1};
+    for (size_t k = 1; ok && k < n; k++) {
+        size_t tk = (size_t)((uint64_t)size * k / n);
+        size_t next = (size_t)((uint64_t)size * (k + 1) / n);
+        chunk_scan s = scan_of(data, size, tk, next, d, quote);
+        uint64_t b, before;
+        ok = find_boundary(&s, parity[k], &b, &before);
+        if (ok && b != NONE && b < size) {
+            r[nr].end = b;
+            r[++nr] = (rill_csv_range){b, size, 1 + lines[k] + before};
+        }
+    }
+    *count = nr + 1;
+    free(pieces);
+    free(runs);
+    free(parity);
+    free(lines);
+    return ok;
 }
 
 rill_status
@@ -273,35 +364,14 @@ rill_csv_split(const void *data, size_t size, const rill_csv_dialect *dialect,
     if (n < 2 || !splittable(dialect, quote)) {
         return RILL_OK;
     }
-    chunk_scan *s = calloc(n, sizeof *s);
-    if (s == NULL) {
-        return rill__error_code(err, RILL_E_NOMEM);
-    }
-    for (size_t i = 0; i < n; i++) {
-        s[i] = (chunk_scan){.data = data,
-                            .size = size,
-                            .begin = (size_t)((uint64_t)size * i / n),
-                            .end = (size_t)((uint64_t)size * (i + 1) / n),
-                            .delim = dialect->delimiter,
-                            .quote = quote,
-                            .esc = dialect->escapechar,
-                            .doublequote = dialect->doublequote,
-                            .clean = {true, true},
-                            .cand = {NONE, NONE}};
-        size_t b = s[i].begin;
-        if (b > 0 && quote >= 0 && s[i].data[b - 1] == quote) {
-            /* a quote just before: closing if the chunk starts outside,
-             * so one here may be its double */
-            s[i].last_quote = b;
-            s[i].last_closing[0] = true;
-        }
-    }
-    run_all(scan_chunk, s, sizeof *s, n);
-    if (!ranges_from(s, n, size, ranges, count)) {
+    bool nomem;
+    if (!split_ranges(data, size, dialect, quote, n, ranges, count, &nomem)) {
         *count = 1;
         ranges[0] = (rill_csv_range){0, size, 1};
+        if (nomem) {
+            return rill__error_code(err, RILL_E_NOMEM);
+        }
     }
-    free(s);
     return RILL_OK;
 }
 

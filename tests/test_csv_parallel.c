@@ -153,8 +153,9 @@ Test(csv_parallel, long_unquoted_runs_keep_their_line_numbers) {
                          i % 997 == 0 ? "\"two\nlines\"" : "x");
     }
     char *want = read_whole(t.s, t.n, &d);
-    for (size_t parts = 2; parts <= 9; parts++) {
-        size_t count;
+    size_t parts_list[] = {2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 40};
+    for (size_t i = 0; i < sizeof parts_list / sizeof parts_list[0]; i++) {
+        size_t parts = parts_list[i], count;
         char *got = read_split(t.s, t.n, &d, parts, &count);
         cr_expect_eq(count, parts);
         cr_expect_str_eq(got, want, "%zu parts", parts);
