@@ -147,9 +147,10 @@ ns_push_list(ns_stack *s, const rill_allocator *a) {
     return true;
 }
 
+/* Drops the innermost list's items. */
 static void
-ns_pop_list(ns_stack *s) {
-    size_t first = s->lists[--s->depth];
+ns_clear_list(ns_stack *s) {
+    size_t first = s->lists[s->depth - 1];
     if (first < s->n) {
         s->strs.size = s->items[first].uri;
     }
@@ -157,6 +158,12 @@ ns_pop_list(ns_stack *s) {
         s->empty -= s->items[i].prefix_len == 0;
     }
     s->n = first;
+}
+
+static void
+ns_pop_list(ns_stack *s) {
+    ns_clear_list(s);
+    s->depth--;
 }
 
 /* Appends (uri, prefix) to the innermost list. */
@@ -1264,7 +1271,9 @@ ev_end(rill_xml_c14n_writer *w, const char *tag, size_t len) {
         return st;
     }
     if (w->ignored > 0) {
-        w->ignored--;
+        if (--w->ignored == 0) {
+            ns_clear_list(&w->ns); /* the excluded element's declarations */
+        }
         return RILL_OK;
     }
     if (tag == NULL || (w->open == 0 && !w->pending)) {
@@ -1297,6 +1306,12 @@ ev_end(rill_xml_c14n_writer *w, const char *tag, size_t len) {
     w->root_done = w->space.size == 1;
     ns_pop_list(&w->declared);
     ns_pop_list(&w->ns);
+    /* The element's own declarations went into its parent's list, where
+     * Python leaves them for the siblings after it to find (and, for an
+     * unqualified attribute of a sibling under a default namespace, to
+     * declare xmlns="" beside that namespace's xmlns: ill-formed). They
+     * end with the element. */
+    ns_clear_list(&w->ns);
     return RILL_OK;
 }
 

@@ -173,6 +173,22 @@ Test(xml_c14n, declarations_where_first_used_superfluous_dropped) {
                 "<p:a xmlns:p=\"u\"><p:b></p:b></p:a>");
 }
 
+/* Python leaves an element's declarations to the siblings after it: an
+ * unqualified attribute of one under a default namespace then gets
+ * xmlns="" beside xmlns="u" (ill-formed), and a later QName takes a stale
+ * prefix. rill ends the declarations with their element (found by
+ * fuzz/xml_c14n). */
+Test(xml_c14n, declarations_end_with_their_element) {
+    expect_c14n("<r xmlns='u'><a xmlns=''><b/></a><a x='1'/></r>", NULL,
+                "<r xmlns=\"u\"><a xmlns=\"\"><b></b></a><a x=\"1\"></a></r>");
+    expect_c14n("<r><a xmlns:p='u'/><b xmlns:q='u'><q:c/></b></r>", NULL,
+                "<r><a></a><b><q:c xmlns:q=\"u\"></q:c></b></r>");
+    /* an excluded element's too */
+    rill_xml_c14n_options o = {.exclude_tags = (const char *[]){"e", NULL}};
+    expect_c14n("<r xmlns='u'><e xmlns=''/><a x='1'/></r>", &o,
+                "<r xmlns=\"u\"><a x=\"1\"></a></r>");
+}
+
 Test(xml_c14n, text_and_attribute_escapes) {
     expect_c14n("<a t='&lt;&amp;&gt;&quot;&#9;&#10;&#13;'>&lt;&amp;&gt;"
                 "&quot;&#13;\r\n\t</a>",

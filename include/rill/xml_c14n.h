@@ -68,13 +68,18 @@ typedef struct rill_xml_c14n_options {
  * rill_xml_parse's options: limits, encoding and allocator (its
  * keep_comments and keep_pis do not apply).
  *
- * The output is UTF-8, byte for byte Python's but for one case: Python
+ * The output is UTF-8, byte for byte Python's but for two cases. Python
  * holds back the start tag of an element named in `qname_aware_tags`
  * until its text comes, so it drops the tag when a child or the end comes
  * first (its output is then not well-formed), and writes a comment or
  * processing instruction that comes first before the tag (outside the
- * document element, when the element is the root). rill writes the start
- * tag before anything inside the element.
+ * document element, when the element is the root); rill writes the start
+ * tag before anything inside the element. And Python keeps an element's
+ * namespace declarations after the element ends, for its later siblings
+ * to find: a sibling's unqualified attribute under a default namespace
+ * then declares xmlns="" beside that namespace (not well-formed), and a
+ * QName may take a stale prefix; in rill declarations end with their
+ * element.
  *
  * Returns RILL_OK, or a negative status detailed in `err` (NULL allowed)
  * with the line and column where the parser was: RILL_E_SYNTAX and expat's

@@ -49,14 +49,18 @@ LISTS = ("qname_aware_tags", "qname_aware_attrs", "exclude_attrs",
 # MARK: The reference
 
 class FixedC14NWriterTarget(ET.C14NWriterTarget):
-    """C14NWriterTarget with rill's one change: the start tag of a
+    """C14NWriterTarget with rill's two changes. First, the start tag of a
     QName-aware element is written before anything inside it. Python holds
     it back until its text is flushed, and loses it when a child, a
     namespace declaration or the end comes first without text, or writes
     a comment or PI inside it before it (outside the root, when it is the
     root). Events that the original ignores (inside an excluded element,
     an excluded start, comments without with_comments) do not write it:
-    Python's output is then already right."""
+    Python's output is then already right. Second, an element's namespace
+    declarations end with it: Python leaves them in its parent's list,
+    where the siblings after it find them (an unqualified attribute of one
+    under a default namespace then declares xmlns="" beside xmlns="u":
+    ill-formed)."""
 
     def _flush_pending(self, always=False):
         if self._pending_start is not None and (always or not self._data):
@@ -74,9 +78,12 @@ class FixedC14NWriterTarget(ET.C14NWriterTarget):
         super().start(tag, attrs)
 
     def end(self, tag):
-        if not self._ignored_depth:
+        ignored = self._ignored_depth
+        if not ignored:
             self._flush_pending()
         super().end(tag)
+        if ignored <= 1:  # a written element, or the excluded one itself
+            self._ns_stack[-1].clear()
 
     def comment(self, text):
         if self._with_comments and not self._ignored_depth:
@@ -121,6 +128,9 @@ def cli_args(opts):
 
 DOCS = [
     b"<a/>",
+    # a sibling's declarations do not outlive it (Python's leak, fixed)
+    b"<r xmlns='u'><a xmlns=''><b/></a><a x='1'/></r>",
+    b"<r><a xmlns:p='u'/><b xmlns:q='u'><q:c/></b><p:d xmlns:p='v'/></r>",
     b"<doc>Hello, world!<!-- Comment 1 --></doc>",
     b"<value>&#x32;</value>",
     b"<compute><![CDATA[value>\"0\" && value<\"10\" ?\"valid\":\"error\"]]></compute>",
