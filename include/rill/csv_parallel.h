@@ -54,6 +54,15 @@ RILL_API rill_status rill_csv_split(const void *data, size_t size,
                                     rill_csv_range *ranges, size_t *count,
                                     rill_error *err);
 
+/*
+ * Records in input order: read the ranges of rill_csv_split one after
+ * another (on any threads), or let each range's callback fill an output
+ * of its own and join the outputs in range order, as a parallel converter
+ * does. A reader handing records to one callback in order from several
+ * threads would have to hold every range after the first until its turn:
+ * memory proportional to the input, which rill does not take.
+ */
+
 /**
  * The record callback of rill_csv_read_parallel, called on the thread
  * reading range number `range` (ranges in input order, records in input
