@@ -319,7 +319,9 @@ check_error(run_log *L, const rill_csv_reader *r, rill_status st) {
         fuzz_fail("%s: error offset %llu is past the input (%zu bytes)",
                   L->name, (unsigned long long)e->offset, L->input_size);
     }
-    if (e->column != 0 && L->input != NULL && !converted(L)) {
+    /* (a skipped BOM is no character of the line's text) */
+    if (e->column != 0 && L->input != NULL
+        && L->opts->encoding == RILL_CSV_UTF8) {
         /* The column counts characters from the start of the physical line
          * holding the offset; an offset just past a line break may also
          * count as the end of the line it ended. */
