@@ -555,6 +555,29 @@ static const char oom_csv_want[] = "[\"a\",\"b\\\"c\",\"d\"]\n"
                                    "[\"long field straddling blocks\","
                                    "\"quoted, too\"]\n";
 
+/* Reads every record of a pull reader under the out-of-memory loop:
+ * RILL_OK with the records printed as `want`, or the failure, which must
+ * be the reader's error and sticky. */
+static rill_status
+read_all_or_fail(rill_csv_reader *r, const char *want) {
+    test_text t = {0};
+    test_text_add(&t, "", 0);
+    rill_csv_record rec;
+    rill_status st;
+    while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
+        print_record(&t, &rec);
+    }
+    if (st == RILL_DONE) {
+        cr_expect_str_eq(t.s, want);
+        st = RILL_OK;
+    } else {
+        cr_expect_eq(rill_csv_reader_error(r)->code, st);
+        cr_expect_eq(rill_csv_reader_next(r, &rec), st, "sticky");
+    }
+    free(t.s);
+    return st;
+}
+
 /* A pull reader over a source lending 3 bytes at a time, so fields
  * straddle blocks and are copied; the source's memory comes from the same
  * allocator. A failure is sticky and the reader can still be freed. */
@@ -579,20 +602,7 @@ oom_pull_chunked(test_alloc *ta) {
         rill_source_free(src);
         return st;
     }
-    test_text t = {0};
-    test_text_add(&t, "", 0);
-    rill_csv_record rec;
-    while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
-        print_record(&t, &rec);
-    }
-    if (st == RILL_DONE) {
-        cr_expect_str_eq(t.s, oom_csv_want);
-        st = RILL_OK;
-    } else {
-        cr_expect_eq(rill_csv_reader_error(r)->code, st);
-        cr_expect_eq(rill_csv_reader_next(r, &rec), st, "sticky");
-    }
-    free(t.s);
+    st = read_all_or_fail(r, oom_csv_want);
     rill_csv_reader_free(r);
     rill_source_free(src);
     return st;
@@ -988,19 +998,7 @@ oom_staged_pull(test_alloc *ta) {
     rill_csv_reader *r;
     st = rill_csv_reader_new(src, &d, &o, &r, NULL);
     if (st == RILL_OK) {
-        test_text t = {0};
-        test_text_add(&t, "", 0);
-        rill_csv_record rec;
-        while ((st = rill_csv_reader_next(r, &rec)) == RILL_OK) {
-            print_record(&t, &rec);
-        }
-        if (st == RILL_DONE) {
-            cr_expect_str_eq(t.s, staged_want);
-            st = RILL_OK;
-        } else {
-            cr_expect_eq(rill_csv_reader_next(r, &rec), st, "sticky");
-        }
-        free(t.s);
+        st = read_all_or_fail(r, staged_want);
         rill_csv_reader_free(r);
     }
     rill_source_free(src);
