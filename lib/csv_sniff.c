@@ -202,49 +202,49 @@ clock_time(const unsigned char *p, size_t n, size_t i) {
     return i;
 }
 
-/* A date (d-m-y, y/m/d, d.m.y...), a time, or a date and a time. */
+/* A date's three numbers (d-m-y, y/m/d, d.m.y...) at the start of `p`,
+ * of 1-4, 1-2 and 1-4 digits, separated twice by the same one of `seps`;
+ * returns where they end (0: no date) and sets whether a year of 4
+ * digits, or a last number of 2, is among them. */
+static size_t
+date_part(const unsigned char *p, size_t n, const char *seps, bool *year) {
+    size_t a, b, c;
+    size_t i = digits(p, n, 0, &a);
+    if (a < 1 || a > 4 || i >= n || p[i] == 0 || strchr(seps, p[i]) == NULL) {
+        return 0;
+    }
+    unsigned char sep = p[i];
+    i = digits(p, n, i + 1, &b);
+    if (b < 1 || b > 2 || i >= n || p[i] != sep) {
+        return 0;
+    }
+    i = digits(p, n, i + 1, &c);
+    *year = a == 4 || c == 4 || c == 2;
+    return c >= 1 && c <= 4 ? i : 0;
+}
+
+/* A date, a time, or a date and a time. */
 static bool
 date_time(const unsigned char *p, size_t n) {
     if (clock_time(p, n, 0) == n) {
         return true;
     }
-    size_t a, b, c;
-    size_t i = digits(p, n, 0, &a);
-    if (a < 1 || a > 4 || i >= n
-        || (p[i] != '-' && p[i] != '/' && p[i] != '.')) {
+    bool year;
+    size_t i = date_part(p, n, "-/.", &year);
+    if (i == 0 || !year) {
         return false;
     }
-    unsigned char sep = p[i];
-    i = digits(p, n, i + 1, &b);
-    if (b < 1 || b > 2 || i >= n || p[i] != sep) {
-        return false;
-    }
-    i = digits(p, n, i + 1, &c);
-    if (c < 1 || c > 4 || (a != 4 && c != 4 && c != 2)) {
-        return false;
-    }
-    if (i == n) {
-        return true;
-    }
-    return (p[i] == 'T' || p[i] == ' ') && clock_time(p, n, i + 1) == n;
+    return i == n
+           || ((p[i] == 'T' || p[i] == ' ') && clock_time(p, n, i + 1) == n);
 }
 
 /* A date followed by something that is not a time: a datetime split at
  * its ':' by a wrong delimiter. */
 static bool
 broken_date(const unsigned char *p, size_t n) {
-    size_t a, b, c;
-    size_t i = digits(p, n, 0, &a);
-    if (a < 1 || a > 4 || i >= n || (p[i] != '-' && p[i] != '/')) {
-        return false;
-    }
-    unsigned char sep = p[i];
-    i = digits(p, n, i + 1, &b);
-    if (b < 1 || b > 2 || i >= n || p[i] != sep) {
-        return false;
-    }
-    i = digits(p, n, i + 1, &c);
-    return c >= 1 && c <= 4 && i < n && (p[i] == 'T' || p[i] == ' ');
+    bool year;
+    size_t i = date_part(p, n, "-/", &year);
+    return i != 0 && i < n && (p[i] == 'T' || p[i] == ' ');
 }
 
 /* Whether the `n` bytes at `p` equal `word`, ignoring ASCII case. */
